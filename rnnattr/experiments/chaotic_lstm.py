@@ -1,0 +1,174 @@
+"""The chaotic-LSTM experiment (paper Figure 1), extended with λ1(s), dV/ds and a 2-D landscape.
+
+For θ(s) = s·θ_true the autonomous 2-unit LSTM is simulated from h0 = c0 = 0.5 for
+``n_steps`` steps; the post-burn-in orbit of h1 against s is the orbit ("bifurcation")
+diagram, and the cost
+
+    V(s) = 1/(N − N0) Σ_{t > N0} ‖h_t(s) − h_t(1)‖² / H
+
+is the mean squared error between the trajectory at s and the trajectory at s = 1, the
+one that generated the "data". Run at full size from the command line::
+
+    python -m rnnattr.experiments.chaotic_lstm --size full --out results/chaotic_lstm
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from rnnattr.dynamics import lyapunov_spectrum, orbit
+from rnnattr.models.chaotic import LSTMFamily, chaotic_lstm, theta_true, CHAOTIC_INITIAL_VALUE
+from rnnattr.results import device_description, save_result
+from rnnattr.validation import check_positive_int
+
+
+@dataclass(frozen=True)
+class ChaoticLSTMConfig:
+    """Sizes of the chaotic-LSTM experiment; the defaults are the paper's (the full preset)."""
+
+    n_values: int = 5000  # paper: 5000 values of s
+    s_min: float = 0.5
+    s_max: float = 2.0
+    n_steps: int = 200  # paper: simulate 200 steps ...
+    burn_in: int = 100  # ... and drop the first 100
+    lyapunov_steps: int = 2000  # not in the paper: steps behind each λ1(s), transient included
+    lyapunov_transient: int = 200  # warms up the tangent vector as well as the state
+    grid_size: int = 101  # not in the paper: points per axis of the 2-D landscape
+    direction_scale: float = 0.5  # the landscape's second axis spans ±this × ‖θ_true‖
+    seed: int = 0  # draws the landscape's second direction
+
+    def __post_init__(self):
+        for name in ("n_values", "n_steps", "lyapunov_steps", "grid_size"):
+            check_positive_int(name, getattr(self, name))
+        if not 0 <= self.burn_in < self.n_steps:
+            raise ValueError(f"burn_in: expected 0 <= burn_in < n_steps={self.n_steps}, got {self.burn_in}")
+        if not 0 <= self.lyapunov_transient < self.lyapunov_steps:
+            raise ValueError(f"lyapunov_transient: expected 0 <= lyapunov_transient < lyapunov_steps="
+                             f"{self.lyapunov_steps}, got {self.lyapunov_transient}")
+        if not self.s_min < self.s_max:
+            raise ValueError(f"s_max: expected s_max > s_min={self.s_min}, got {self.s_max}")
+
+    @classmethod
+    def preset(cls, size: str) -> "ChaoticLSTMConfig":
+        """``"full"``: the paper's sizes; ``"reduced"``: a few seconds on a laptop CPU."""
+        if size not in PRESETS:
+            raise ValueError(f"size: expected one of {sorted(PRESETS)}, got {size!r}")
+        return PRESETS[size]
+
+
+PRESETS = {
+    "full": ChaoticLSTMConfig(),
+    "reduced": ChaoticLSTMConfig(n_values=1000, lyapunov_steps=600, lyapunov_transient=100, grid_size=61),
+}
+
+
+def simulation_cost(outputs: torch.Tensor, reference: torch.Tensor) -> torch.Tensor:
+    """V: mean squared error of output trajectories (S, T, H) against a reference (1, T, H) -> (S,)."""
+    return (outputs - reference).pow(2).mean(dim=(-2, -1))
+
+
+def _post_burn_in_outputs(model: LSTMFamily, config: ChaoticLSTMConfig) -> torch.Tensor:
+    states = orbit(model.step, model.initial_state(), config.n_steps, burn_in=config.burn_in)
+    return model.readout(states)  # (S, n_steps - burn_in, 2)
+
+
+def cost_and_gradient(s: torch.Tensor, config: ChaoticLSTMConfig) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Simulate every s at once; returns ``(outputs (S, T, 2), V(s) (S,), dV/ds (S,))``.
+
+    dV/ds comes from back-propagation through the simulation: since θ(s) = s·θ_true,
+    dV/ds = ⟨∂V/∂θ, θ_true⟩. Each member's cost depends on its own weights only, so one
+    backward pass of ΣV gives every member's derivative.
+    """
+    reference = _post_burn_in_outputs(chaotic_lstm(1.0, dtype=s.dtype), config).detach()
+    model = chaotic_lstm(s, dtype=s.dtype)
+    with torch.enable_grad():
+        outputs = _post_burn_in_outputs(model, config)
+        cost = simulation_cost(outputs, reference)
+        (grad_weights,) = torch.autograd.grad(cost.sum(), model.weight_hh)
+    gradient = (grad_weights * theta_true(s.dtype)).sum(dim=(-2, -1))
+    return outputs.detach(), cost.detach(), gradient
+
+
+def largest_lyapunov_exponent(s: torch.Tensor, config: ChaoticLSTMConfig) -> torch.Tensor:
+    """λ1(s) per step for every value of s, shape (S,); λ1 > 0 marks chaos."""
+    model = chaotic_lstm(s, dtype=s.dtype)
+    with torch.no_grad():
+        exponents = lyapunov_spectrum(model.step, model.initial_state(), n_steps=config.lyapunov_steps,
+                                      k=1, transient=config.lyapunov_transient)
+    return exponents[:, 0]
+
+
+def landscape_2d(config: ChaoticLSTMConfig, dtype: torch.dtype = torch.float64):
+    """V on the plane θ(a, b) = a·θ_true + b·D through 0 and θ_true.
+
+    D is a random direction orthogonal to θ_true with ‖D‖ = ‖θ_true‖ (drawn with
+    ``config.seed``); a spans [s_min, s_max] and b spans ±``direction_scale``. The
+    reference trajectory is θ_true itself, (a, b) = (1, 0), so the line b = 0 is Figure 1's V(s).
+
+    Returns:
+        ``(a (G,), b (G,), V (G, G))`` with ``V[j, i]`` at ``(a[i], b[j])``.
+    """
+    generator = torch.Generator().manual_seed(config.seed)
+    true = theta_true(dtype)  # (8, 2)
+    direction = torch.randn(true.shape, generator=generator, dtype=dtype)
+    direction = direction - (direction * true).sum() / true.pow(2).sum() * true  # ⊥ θ_true
+    direction = direction * true.norm() / direction.norm()
+    a = torch.linspace(config.s_min, config.s_max, config.grid_size, dtype=dtype)
+    b = torch.linspace(-config.direction_scale, config.direction_scale, config.grid_size, dtype=dtype)
+    bb, aa = torch.meshgrid(b, a, indexing="ij")  # (G, G)
+    weights = aa.reshape(-1, 1, 1) * true + bb.reshape(-1, 1, 1) * direction  # (G*G, 8, 2)
+    plane = LSTMFamily(weights, initial_value=CHAOTIC_INITIAL_VALUE)
+    with torch.no_grad():
+        reference = _post_burn_in_outputs(chaotic_lstm(1.0, dtype=dtype), config)
+        cost = simulation_cost(_post_burn_in_outputs(plane, config), reference)
+    return a, b, cost.reshape(config.grid_size, config.grid_size)
+
+
+def chaotic_band(s: torch.Tensor, exponent: torch.Tensor, threshold: float = 0.01) -> tuple[float, float]:
+    """The smallest and largest s whose λ1 exceeds ``threshold`` (the chaotic band's edges)."""
+    chaotic = s[exponent > threshold]
+    if chaotic.numel() == 0:
+        return float("nan"), float("nan")
+    return float(chaotic.min()), float(chaotic.max())
+
+
+def run(config: ChaoticLSTMConfig, dtype: torch.dtype = torch.float64) -> dict[str, np.ndarray]:
+    """Every quantity of the chapter as numpy arrays: s, the h1 orbit diagram, V, dV/ds, λ1,
+    and the 2-D landscape (a, b, V2d)."""
+    s = torch.linspace(config.s_min, config.s_max, config.n_values, dtype=dtype)
+    outputs, cost, gradient = cost_and_gradient(s, config)
+    a, b, cost_2d = landscape_2d(config, dtype)
+    return {
+        "s": s.numpy(), "h1": outputs[..., 0].numpy(), "cost": cost.numpy(), "cost_gradient": gradient.numpy(),
+        "lyapunov": largest_lyapunov_exponent(s, config).numpy(),
+        "a": a.numpy(), "b": b.numpy(), "cost_2d": cost_2d.numpy(),
+    }
+
+
+def save_run(result: dict[str, np.ndarray], config: ChaoticLSTMConfig, size: str, wall_time: float, path) -> None:
+    """Store a run under ``path`` (.npz + .json), the orbit sub-sampled to 50 points per s, float16."""
+    arrays = dict(result, h1=result["h1"][:, -50:].astype(np.float16))
+    save_result(path, arrays, {"experiment": "chaotic_lstm", "size": size, "config": dataclasses.asdict(config),
+                               "device": device_description("cpu"), "wall_time_s": round(wall_time, 2)})
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", choices=sorted(PRESETS), default="full")
+    parser.add_argument("--out", default="results/chaotic_lstm", help="directory of the result artifact")
+    args = parser.parse_args(argv)
+    config = ChaoticLSTMConfig.preset(args.size)
+    start = time.perf_counter()
+    result = run(config)
+    save_run(result, config, args.size, time.perf_counter() - start, f"{args.out}/{args.size}")
+    low, high = chaotic_band(torch.from_numpy(result["s"]), torch.from_numpy(result["lyapunov"]))
+    print(f"chaotic band (λ1 > 0.01): s in [{low:.3f}, {high:.3f}]; wrote {args.out}/{args.size}.npz/.json")
+
+
+if __name__ == "__main__":
+    main()
