@@ -1,0 +1,66 @@
+"""The book: every chapter executes at its reduced size, and the book builds without warnings.
+
+One papermill run per chapter (a failure names the chapter and shows the failing cell),
+then one Jupyter Book build of the executed copies with warnings as errors. The build
+test is defined last so that pytest runs it after the chapters have executed.
+"""
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+from scripts.build_book import HTML, ROOT, build_html, chapters, check_executed, execute_chapter
+
+CHAPTERS = chapters()
+
+
+def test_every_chapter_notebook_is_in_the_toc():
+    # A notebook missing from _toc.yml would silently be neither tested nor built.
+    notebooks = {path.relative_to(ROOT) for path in ROOT.glob("chapters/**/*.ipynb")}
+    notebooks = {path for path in notebooks if ".ipynb_checkpoints" not in path.parts}
+    missing = sorted(str(path) for path in notebooks - set(CHAPTERS))
+    assert not missing, f"chapter notebooks not listed in _toc.yml: {missing}"
+
+
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=[path.stem for path in CHAPTERS])
+def test_chapter_defaults_to_reduced_size(notebook):
+    # papermill runs each chapter with its default parameters: they must be the reduced ones.
+    cells = nbformat.read(ROOT / notebook, as_version=4).cells
+    parameters = [cell for cell in cells if "parameters" in cell.metadata.get("tags", [])]
+    assert len(parameters) == 1, "expected exactly one cell tagged 'parameters'"
+    assert 'SIZE = "reduced"' in parameters[0].source
+
+
+def _write_notebook(path, outputs):
+    notebook = new_notebook(cells=[new_code_cell("1 + 1", outputs=outputs, execution_count=1)])
+    nbformat.write(notebook, path)
+    return path
+
+
+def test_check_executed_passes_on_a_clean_notebook(tmp_path):
+    clean = [new_output("execute_result", data={"text/plain": "2"}, execution_count=1)]
+    check_executed(_write_notebook(tmp_path / "clean.ipynb", clean))
+
+
+def test_check_executed_raises_on_an_error_output(tmp_path):
+    error = [new_output("error", ename="ValueError", evalue="boom", traceback=[])]
+    with pytest.raises(RuntimeError, match="'broken'.*ValueError: boom"):
+        check_executed(_write_notebook(tmp_path / "broken.ipynb", error))
+
+
+def test_check_executed_raises_on_a_missing_notebook(tmp_path):
+    with pytest.raises(RuntimeError, match="'absent'.*missing"):
+        check_executed(tmp_path / "absent.ipynb")
+
+
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=[path.stem for path in CHAPTERS])
+def test_chapter_executes(notebook):
+    check_executed(execute_chapter(notebook))
+
+
+def test_book_builds_without_warnings():
+    html = build_html()
+    assert html == ROOT / "_build" / "html" == HTML
+    assert (html / "index.html").is_file()
+    for notebook in CHAPTERS:
+        assert (html / notebook.with_suffix(".html")).is_file(), f"no page for {notebook}"
