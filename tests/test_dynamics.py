@@ -125,12 +125,16 @@ def test_orbit_drops_burn_in_and_counts_steps():
     torch.testing.assert_close(states[0, :, 0], torch.tensor([8.0, 16.0, 32.0]))
 
 
-def test_batched_orbit_equals_per_item_loop():
-    s = torch.tensor([0.6, 1.0, 1.2, 1.9], dtype=f64)
-    batched = orbit(chaotic_lstm(s, dtype=f64).step, chaotic_lstm(s, dtype=f64).initial_state(), 150, burn_in=50)
-    for i, value in enumerate(s.tolist()):
+@pytest.mark.parametrize("values, n_steps", [([0.6, 1.9], 150), ([0.6, 1.0, 1.2, 1.9], 30)], ids=["calm", "chaotic"])
+def test_batched_orbit_equals_per_item_loop(values, n_steps):
+    # SIMD and scalar loops round differently in the last bit, and chaos (λ1 ≈ 0.2 per step)
+    # amplifies that by e^(0.2 t): chaotic members are compared over 30 steps only.
+    s = torch.tensor(values, dtype=f64)
+    family = chaotic_lstm(s, dtype=f64)
+    batched = orbit(family.step, family.initial_state(), n_steps, burn_in=10)
+    for i, value in enumerate(values):
         single = chaotic_lstm(value, dtype=f64)
-        torch.testing.assert_close(batched[i : i + 1], orbit(single.step, single.initial_state(1), 150, burn_in=50),
+        torch.testing.assert_close(batched[i : i + 1], orbit(single.step, single.initial_state(1), n_steps, burn_in=10),
                                    atol=1e-12, rtol=0)
 
 

@@ -22,17 +22,20 @@ def test_forward_equals_rolled_step_and_readout(model_class, with_x0):
     torch.testing.assert_close(x_last, states[:, -1], atol=1e-12, rtol=0)
 
 
-def test_chaotic_lstm_family_matches_one_nn_lstm_per_s():
-    s = torch.tensor([0.5, 0.95, 1.0, 1.3, 2.0], dtype=f64)
+@pytest.mark.parametrize("values, n_steps", [([0.5, 0.7, 1.6, 2.0], 200), ([0.95, 1.0, 1.3], 30)], ids=["calm", "chaotic"])
+def test_chaotic_lstm_family_matches_one_nn_lstm_per_s(values, n_steps):
+    # nn.LSTM's matrix products round differently from the family's multiply-adds; chaos
+    # amplifies that by e^(0.2 t), so chaotic members are compared over 30 steps only.
+    s = torch.tensor(values, dtype=f64)
     family = chaotic_lstm(s, dtype=f64)
-    batched = family.readout(orbit(family.step, family.initial_state(), 100))  # (5, 100, 2)
+    batched = family.readout(orbit(family.step, family.initial_state(), n_steps))  # (S, n_steps, 2)
     for i, value in enumerate(s.tolist()):
         reference = nn.LSTM(1, 2, bias=False, batch_first=True).double()
         with torch.no_grad():
             reference.weight_hh_l0.copy_(value * theta_true(f64))
             reference.weight_ih_l0.zero_()
         h0 = torch.full((1, 1, 2), 0.5, dtype=f64)
-        hs, _ = reference(torch.zeros(1, 100, 1, dtype=f64), (h0, h0.clone()))
+        hs, _ = reference(torch.zeros(1, n_steps, 1, dtype=f64), (h0, h0.clone()))
         torch.testing.assert_close(batched[i], hs[0], atol=1e-12, rtol=0)
 
 
@@ -82,7 +85,7 @@ def stable_lstm_box(model: StableLSTM):
     """States and inputs inside the box the Miller-Hardt bounds assume: |h| ≤ 1, |u| ≤ 1,
     and |c| ≤ 1 / (1 − f_max), the bound on c implied by the largest possible forget gate."""
     cell, H = model.cell, model.hidden_size
-    forget_bias = (cell.bias_ih_l0 + cell.bias_hh_l0)[H : 2 * H].abs().max()
+    forget_bias = (cell.bias_ih_l0 + cell.bias_hh_l0)[H : 2 * H].detach().abs().max()
     f_max = torch.sigmoid(model.RECURRENT_BOUNDS["f"] + model.FORGET_INPUT_BOUND + forget_bias)
     c_max = float(1 / (1 - f_max))
     low = torch.tensor([-1.0] * H + [-c_max] * H, dtype=f64)

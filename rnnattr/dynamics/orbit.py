@@ -49,7 +49,7 @@ def orbit(step: StepFunction, x0: torch.Tensor, n_steps: int | None = None,
         if t >= burn_in:
             kept.append(x)
     states = torch.stack(kept, dim=1)  # (B, n_steps - burn_in, d)
-    diverged = ~torch.isfinite(states).all(dim=-1).all(dim=-1)  # (B,)
+    diverged = ~torch.isfinite(states.abs().amax(dim=(1, 2)))  # (B,); amax propagates NaN
     if diverged.any():
         warnings.warn(f"orbit: {int(diverged.sum())} of {len(diverged)} members diverged; "
                       "their states are returned as NaN", RuntimeWarning, stacklevel=2)

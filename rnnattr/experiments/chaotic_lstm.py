@@ -18,6 +18,7 @@ import dataclasses
 import time
 from dataclasses import dataclass
 
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
@@ -119,7 +120,8 @@ def landscape_2d(config: ChaoticLSTMConfig, dtype: torch.dtype = torch.float64):
     direction = direction - (direction * true).sum() / true.pow(2).sum() * true  # ⊥ θ_true
     direction = direction * true.norm() / direction.norm()
     a = torch.linspace(config.s_min, config.s_max, config.grid_size, dtype=dtype)
-    b = torch.linspace(-config.direction_scale, config.direction_scale, config.grid_size, dtype=dtype)
+    half = max((config.grid_size - 1) / 2, 1.0)  # symmetric, so an odd grid holds b = 0 exactly
+    b = (torch.arange(config.grid_size, dtype=dtype) - (config.grid_size - 1) / 2) / half * config.direction_scale
     bb, aa = torch.meshgrid(b, a, indexing="ij")  # (G, G)
     weights = aa.reshape(-1, 1, 1) * true + bb.reshape(-1, 1, 1) * direction  # (G*G, 8, 2)
     plane = LSTMFamily(weights, initial_value=CHAOTIC_INITIAL_VALUE)
@@ -148,6 +150,45 @@ def run(config: ChaoticLSTMConfig, dtype: torch.dtype = torch.float64) -> dict[s
         "lyapunov": largest_lyapunov_exponent(s, config).numpy(),
         "a": a.numpy(), "b": b.numpy(), "cost_2d": cost_2d.numpy(),
     }
+
+
+def plot_figure_1(result, title):
+    """Orbit diagram of h1 (top) and cost V(s) (bottom), as in the paper's Figure 1."""
+    s, h1 = result["s"], result["h1"].astype(np.float64)
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
+    top.plot(np.repeat(s, h1.shape[1]), h1.ravel(), ",", color="k", alpha=0.4, rasterized=True)
+    top.set(ylabel="$h_1$ (post burn-in)", title=title)
+    bottom.plot(s, result["cost"], linewidth=0.6)
+    bottom.set(xlabel="s", ylabel="V(s)")
+    fig.tight_layout()
+    return fig
+
+
+def plot_chaos(result, title):
+    """λ1(s) and |dV/ds| on the orbit diagram's axis, the chaotic band (λ1 > 0.01) shaded."""
+    s, exponent = result["s"], result["lyapunov"]
+    low, high = chaotic_band(torch.from_numpy(s), torch.from_numpy(exponent))
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
+    top.plot(s, exponent, linewidth=0.6)
+    top.axhline(0, color="k", linewidth=0.5)
+    top.set(ylabel=r"$\lambda_1(s)$ per step", title=title)
+    bottom.semilogy(s, np.abs(result["cost_gradient"]) + 1e-12, linewidth=0.5)
+    bottom.set(xlabel="s", ylabel="|dV/ds|")
+    for axis in (top, bottom):
+        axis.axvspan(low, high, color="tab:red", alpha=0.1)
+    fig.tight_layout()
+    return low, high
+
+
+def plot_landscape(result, title):
+    fig, axis = plt.subplots(figsize=(7.5, 5))
+    image = axis.pcolormesh(result["a"], result["b"], np.log10(result["cost_2d"] + 1e-6),
+                            shading="auto", cmap="viridis", rasterized=True)
+    axis.plot([1.0], [0.0], "r*", markersize=10, label=r"$\theta_{true}$")
+    axis.set(xlabel="a (along $\\theta_{true}$)", ylabel="b (along D)", title=title)
+    axis.legend(loc="upper right")
+    fig.colorbar(image, label="$\\log_{10}(V + 10^{-6})$")
+    fig.tight_layout()
 
 
 def save_run(result: dict[str, np.ndarray], config: ChaoticLSTMConfig, size: str, wall_time: float, path) -> None:

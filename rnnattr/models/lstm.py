@@ -27,10 +27,12 @@ def lstm_update(x: torch.Tensor, gates: torch.Tensor) -> torch.Tensor:
     Returns:
         The next flat state ``cat([h', c'], -1)``, shape (B, 2H).
     """
-    h, c = x.chunk(2, dim=-1)  # (B, H) each
-    i, f, g, o = gates.chunk(4, dim=-1)  # (B, H) each
-    c_next = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-    h_next = torch.sigmoid(o) * torch.tanh(c_next)
+    batch, hidden = x.shape[0], x.shape[-1] // 2
+    # gate-major layout: each gate becomes one contiguous block, which matters for small H
+    gates = gates.view(batch, 4, hidden).transpose(0, 1).contiguous()  # (4, B, H)
+    i, f, _, o = torch.sigmoid(gates)  # (B, H) each; one call on the whole block is cheapest
+    c_next = torch.addcmul(f * x[..., hidden:], i, torch.tanh(gates[2]))
+    h_next = o * torch.tanh(c_next)
     return torch.cat([h_next, c_next], dim=-1)
 
 
