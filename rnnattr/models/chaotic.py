@@ -38,6 +38,27 @@ def _batched_matrix_vector(weights: torch.Tensor, vectors: torch.Tensor) -> torc
     return result
 
 
+def lstm_family_step(x: torch.Tensor, u: torch.Tensor | None, recurrent_weights: torch.Tensor,
+                     input_weights: torch.Tensor | None = None) -> torch.Tensor:
+    """One step of S bias-free LSTMs with the weights passed in (the functional form of
+    :meth:`LSTMFamily.step`, for costs that must be pure functions of the weights).
+
+    Args:
+        x: flat states ``cat([h, c])``, (B, 2H).
+        u: inputs (B, m) or ``None`` (zero input).
+        recurrent_weights: (S, 4H, H) with S = B or S = 1; member b uses weight set b.
+        input_weights: (S, 4H, m); needed only when ``u`` is given.
+
+    Returns:
+        The next flat states, (B, 2H).
+    """
+    hidden = recurrent_weights.shape[-1]
+    gates = _batched_matrix_vector(recurrent_weights, x[..., :hidden])  # (B, 4H)
+    if u is not None:
+        gates = gates + _batched_matrix_vector(input_weights, u)
+    return lstm_update(x, gates)
+
+
 class LSTMFamily(nn.Module):
     """S bias-free LSTMs with the same architecture and their own weights, as one system.
 
@@ -88,12 +109,9 @@ class LSTMFamily(nn.Module):
         if self.n_members != 1 and x.shape[0] != self.n_members:
             raise ValueError(f"x: expected shape ({self.n_members}, {self.state_dim}) (one state per weight set), "
                              f"got {tuple(x.shape)}")
-        h = x[..., : self.hidden_size]
-        gates = _batched_matrix_vector(self.weight_hh, h)  # (B, 4H): member s uses weight set s
         if u is not None:
             check_tensor("u", u, (x.shape[0], self.input_size))
-            gates = gates + _batched_matrix_vector(self.weight_ih, u)
-        return lstm_update(x, gates)
+        return lstm_family_step(x, u, self.weight_hh, self.weight_ih)
 
     def forward(self, u: torch.Tensor, x0: torch.Tensor | None = None):
         """Roll ``step`` over u (B, T, m): returns (y (B, T, H), x_last (B, 2H))."""
