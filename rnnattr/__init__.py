@@ -1,15 +1,38 @@
 """rnnattr: recurrent networks as dynamical systems (attractors, smoothness, Lyapunov exponents)."""
 from rnnattr.dynamics import (
-    FixedPoints, basin_labels, classify_stability, closed_loop, fixed_points, henon_map, kinetic_energy, jacobian, linear_map, lipschitz_estimate, logistic_map, lyapunov_spectrum, orbit,
-    sample_box, tangent_step,
+    FixedPoints,
+    basin_labels,
+    classify_stability,
+    closed_loop,
+    fixed_points,
+    henon_map,
+    jacobian,
+    kinetic_energy,
+    linear_map,
+    lipschitz_estimate,
+    logistic_map,
+    lyapunov_spectrum,
+    orbit,
+    sample_box,
+    tangent_step,
 )
 from rnnattr.entropy import gaussian_entropy, kozachenko_leonenko_entropy, log_abs_det_jacobian
 from rnnattr.models import (
-    LSTM, THETA_TRUE, LSTMFamily, OrthogonalRNN, RecurrentModel, StableLSTM, TanhRNN, chaotic_lstm,
+    LSTM,
+    THETA_TRUE,
+    LSTMFamily,
+    OrthogonalRNN,
+    RecurrentModel,
+    StableLSTM,
+    TanhRNN,
+    chaotic_lstm,
     theta_true,
 )
 from rnnattr.smoothness import (
-    gradient_norm, hessian_spectral_norm, hessian_vector_product, simulation_cost_over_horizons,
+    gradient_norm,
+    hessian_spectral_norm,
+    hessian_vector_product,
+    simulation_cost_over_horizons,
 )
 
 __version__ = "0.1.0"

@@ -6,7 +6,12 @@ import pytest
 import torch
 
 from rnnattr.experiments.chaotic_lstm import (
-    ChaoticLSTMConfig, chaotic_band, cost_and_gradient, landscape_2d, largest_lyapunov_exponent, run,
+    ChaoticLSTMConfig,
+    chaotic_band,
+    cost_and_gradient,
+    landscape_2d,
+    largest_lyapunov_exponent,
+    run,
 )
 
 f64 = torch.float64

@@ -7,8 +7,15 @@ import torch
 
 from rnnattr import TanhRNN, linear_map
 from rnnattr.experiments.contractivity_attractors import (
-    NON_NORMAL_WEIGHT, ContractivityConfig, analyse, contraction_numbers, gallery, invariant_circle_radius,
-    paired_distances, pitchfork_branches, tanh_map,
+    NON_NORMAL_WEIGHT,
+    ContractivityConfig,
+    analyse,
+    contraction_numbers,
+    gallery,
+    invariant_circle_radius,
+    paired_distances,
+    pitchfork_branches,
+    tanh_map,
 )
 
 f64 = torch.float64

@@ -5,8 +5,16 @@ import pytest
 import torch
 
 from rnnattr import (
-    OrthogonalRNN, TanhRNN, chaotic_lstm, henon_map, jacobian, linear_map, lipschitz_estimate, logistic_map,
-    lyapunov_spectrum, orbit,
+    OrthogonalRNN,
+    TanhRNN,
+    chaotic_lstm,
+    henon_map,
+    jacobian,
+    linear_map,
+    lipschitz_estimate,
+    logistic_map,
+    lyapunov_spectrum,
+    orbit,
 )
 
 f64 = torch.float64

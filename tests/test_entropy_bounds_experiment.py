@@ -5,10 +5,14 @@ import numpy as np
 import pytest
 import torch
 
-from rnnattr import lipschitz_estimate, linear_map
+from rnnattr import linear_map, lipschitz_estimate
 from rnnattr.entropy import gaussian_entropy, log_abs_det_jacobian
 from rnnattr.experiments.entropy_bounds import (
-    EntropyBoundsConfig, entropy_along_orbit, random_rotation, run_linear, scaled_orthogonal_rnn,
+    EntropyBoundsConfig,
+    entropy_along_orbit,
+    random_rotation,
+    run_linear,
+    scaled_orthogonal_rnn,
     volume_preserving_non_normal,
 )
 

@@ -8,10 +8,21 @@ from torch.func import functional_call
 
 from rnnattr import TanhRNN, chaotic_lstm, linear_map, orbit
 from rnnattr.experiments.smoothness_theorem import (
-    SmoothnessConfig, growth_rate, linear_problem, linear_step, lstm_step, orthogonal_matrix, rates, rates_table, run,
+    SmoothnessConfig,
+    growth_rate,
+    linear_problem,
+    linear_step,
+    lstm_step,
+    orthogonal_matrix,
+    rates,
+    rates_table,
+    run,
 )
 from rnnattr.smoothness import (
-    gradient_norm, hessian_spectral_norm, hessian_vector_product, simulation_cost_over_horizons,
+    gradient_norm,
+    hessian_spectral_norm,
+    hessian_vector_product,
+    simulation_cost_over_horizons,
 )
 
 f64 = torch.float64

@@ -9,7 +9,13 @@ import torch.nn.functional as F
 from rnnattr import TanhRNN
 from rnnattr.dynamics.closed_loop import closed_loop
 from rnnattr.experiments.teacher_forcing import (
-    TeacherForcingConfig, closed_loop_fixed_point, generate, identity, make_model, oscillation_period, sine_waves,
+    TeacherForcingConfig,
+    closed_loop_fixed_point,
+    generate,
+    identity,
+    make_model,
+    oscillation_period,
+    sine_waves,
     train_teacher_forcing,
 )
 

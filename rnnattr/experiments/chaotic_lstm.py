@@ -23,7 +23,8 @@ import numpy as np
 import torch
 
 from rnnattr.dynamics import lyapunov_spectrum, orbit
-from rnnattr.models.chaotic import LSTMFamily, chaotic_lstm, theta_true, CHAOTIC_INITIAL_VALUE
+from rnnattr.experiments.presets import select_preset
+from rnnattr.models.chaotic import CHAOTIC_INITIAL_VALUE, LSTMFamily, chaotic_lstm, theta_true
 from rnnattr.results import device_description, save_result
 from rnnattr.validation import check_positive_int
 
@@ -57,9 +58,7 @@ class ChaoticLSTMConfig:
     @classmethod
     def preset(cls, size: str) -> "ChaoticLSTMConfig":
         """``"full"``: the paper's sizes; ``"reduced"``: a few seconds on a laptop CPU."""
-        if size not in PRESETS:
-            raise ValueError(f"size: expected one of {sorted(PRESETS)}, got {size!r}")
-        return PRESETS[size]
+        return select_preset(PRESETS, size)
 
 
 PRESETS = {

@@ -23,6 +23,7 @@ from rnnattr.dynamics.fixed_points import FixedPoints, fixed_points
 from rnnattr.dynamics.jacobian import jacobian, lipschitz_estimate, sample_box
 from rnnattr.dynamics.lyapunov import lyapunov_spectrum
 from rnnattr.dynamics.orbit import orbit
+from rnnattr.experiments.presets import select_preset
 from rnnattr.models.chaotic import chaotic_lstm
 from rnnattr.validation import check_positive_int, check_tensor
 
@@ -52,9 +53,7 @@ class ContractivityConfig:
     @classmethod
     def preset(cls, size: str) -> "ContractivityConfig":
         """``"full"``: fine grids (a minute on a laptop CPU); ``"reduced"``: coarse ones, seconds."""
-        if size not in PRESETS:
-            raise ValueError(f"size: expected one of {sorted(PRESETS)}, got {size!r}")
-        return PRESETS[size]
+        return select_preset(PRESETS, size)
 
 
 PRESETS = {

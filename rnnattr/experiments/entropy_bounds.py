@@ -18,6 +18,7 @@ import torch
 
 from rnnattr.dynamics import linear_map, lipschitz_estimate, lyapunov_spectrum, orbit
 from rnnattr.entropy import gaussian_entropy, kozachenko_leonenko_entropy, log_abs_det_jacobian
+from rnnattr.experiments.presets import select_preset
 from rnnattr.models.tanh_rnn import TanhRNN
 from rnnattr.validation import check_positive_int
 
@@ -56,9 +57,7 @@ class EntropyBoundsConfig:
     @classmethod
     def preset(cls, size: str) -> "EntropyBoundsConfig":
         """``"full"``: 10⁴ states per cloud; ``"reduced"``: 2000, a few seconds on a laptop CPU."""
-        if size not in PRESETS:
-            raise ValueError(f"size: expected one of {sorted(PRESETS)}, got {size!r}")
-        return PRESETS[size]
+        return select_preset(PRESETS, size)
 
 
 PRESETS = {

@@ -28,6 +28,7 @@ import numpy as np
 import torch
 
 from rnnattr.dynamics import lipschitz_estimate, lyapunov_spectrum, orbit
+from rnnattr.experiments.presets import select_preset
 from rnnattr.models.chaotic import CHAOTIC_INITIAL_VALUE, chaotic_lstm, lstm_family_step, theta_true
 from rnnattr.results import device_description, save_result
 from rnnattr.smoothness import gradient_norm, hessian_spectral_norm, simulation_cost_over_horizons
@@ -75,9 +76,7 @@ class SmoothnessConfig:
     @classmethod
     def preset(cls, size: str) -> "SmoothnessConfig":
         """``"full"``: about a minute on a laptop CPU; ``"reduced"``: about 10 s."""
-        if size not in PRESETS:
-            raise ValueError(f"size: expected one of {sorted(PRESETS)}, got {size!r}")
-        return PRESETS[size]
+        return select_preset(PRESETS, size)
 
 
 PRESETS = {

@@ -18,6 +18,7 @@ import torch.nn.functional as F
 
 from rnnattr.dynamics import lyapunov_spectrum, orbit
 from rnnattr.dynamics.closed_loop import closed_loop
+from rnnattr.experiments.presets import select_preset
 from rnnattr.models import LSTM, RecurrentModel, TanhRNN
 from rnnattr.validation import check_positive_int, check_tensor
 
@@ -67,9 +68,7 @@ class TeacherForcingConfig:
     @classmethod
     def preset(cls, size: str) -> "TeacherForcingConfig":
         """``"full"``: 32 units, 1000 epochs; ``"reduced"``: 16 units, 300 epochs, a few seconds on a CPU."""
-        if size not in PRESETS:
-            raise ValueError(f"size: expected one of {sorted(PRESETS)}, got {size!r}")
-        return PRESETS[size]
+        return select_preset(PRESETS, size)
 
 
 PRESETS = {
