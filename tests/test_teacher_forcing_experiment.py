@@ -5,15 +5,17 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
+from scipy.optimize import brentq
 
-from rnnattr import TanhRNN
+from rnnattr import TanhRNN, sample_box
 from rnnattr.dynamics.closed_loop import closed_loop
+from rnnattr.dynamics.fixed_points import fixed_points
 from rnnattr.experiments.teacher_forcing import (
     TeacherForcingConfig,
-    closed_loop_fixed_point,
     generate,
     identity,
     make_model,
+    open_loop_fixed_points,
     oscillation_period,
     sine_waves,
     train_teacher_forcing,
@@ -56,14 +58,27 @@ def test_generate_equals_a_hand_rolled_prime_then_feedback_loop():
     torch.testing.assert_close(generated, torch.stack(outputs, dim=1), atol=1e-12, rtol=0)
 
 
-def test_closed_loop_fixed_point_is_a_fixed_point_of_the_free_running_map():
+def test_free_running_fixed_point_reproduces_its_input_and_is_the_driven_steady_state_there():
     torch.manual_seed(4)
-    model = TanhRNN(1, 8, 1, gain=0.5).double()  # contracting when driven, so its fixed points are found by simulation
+    model = TanhRNN(1, 8, 1, gain=0.5).double()  # contracting when driven, so its steady states are found by simulation
+    free = closed_loop(model, identity)
+    ones = torch.ones(model.state_dim, dtype=f64)
+    found = fixed_points(free, starts=sample_box(8, -ones, ones, torch.Generator().manual_seed(5)))
+    assert len(found) == 1
+    state = found.points  # (1, d)
     with torch.no_grad():
-        state, value = closed_loop_fixed_point(model, n_rounds=7, n_steps=100)  # bracket below 1e-10
-        free = closed_loop(model, identity)
-        torch.testing.assert_close(free(state), state, atol=1e-10, rtol=0)
-    assert model.readout(state).item() == pytest.approx(value, abs=1e-10)
+        value = model.readout(state)  # (1, 1): c* = g(x*)
+        torch.testing.assert_close(free(state), state, atol=1e-10, rtol=0)  # F(x*) = f(x*, g(x*)) = x*
+
+        # independently, without fixed_points: the input c that the driven steady state x*(c) reproduces,
+        # g(x*(c)) = c, by root finding on simulations of the (contracting) driven system
+        def steady_state_error(c):
+            return model.readout(open_loop_fixed_points(model, torch.tensor([[c]], dtype=f64), 200)).item() - c
+
+        root = brentq(steady_state_error, -1.0, 1.0, xtol=1e-14)
+        torch.testing.assert_close(open_loop_fixed_points(model, torch.tensor([[root]], dtype=f64), 200), state,
+                                   atol=1e-10, rtol=0)
+    assert value.item() == pytest.approx(root, abs=1e-10)
 
 
 @pytest.mark.parametrize("period", [20.0, 17.3])
@@ -89,7 +104,3 @@ def test_bad_arguments_are_rejected():
         TeacherForcingConfig.preset("huge")
     with pytest.raises(ValueError, match=r"signal: expected shape \(B, T, 1\), got \(3, 10\)"):
         train_teacher_forcing(model, torch.zeros(3, 10, dtype=f64), n_epochs=1, learning_rate=1e-2)
-    with pytest.raises(ValueError, match=r"model: expected one input and one output"):
-        closed_loop_fixed_point(TanhRNN(2, 4, 1))
-    with pytest.raises(ValueError, match=r"low, high: expected the steady-state error"):
-        closed_loop_fixed_point(model, 5.0, 6.0)

@@ -175,56 +175,6 @@ def open_loop_fixed_points(model: RecurrentModel, constant_inputs: torch.Tensor,
     return orbit(model.step, start, n_steps, inputs=constant_inputs)[:, -1]
 
 
-@torch.no_grad()
-def closed_loop_fixed_point(model: RecurrentModel, low: float = -1.0, high: float = 1.0, *, n_grid: int = 33,
-                            n_rounds: int = 8, n_steps: int = 300) -> tuple[torch.Tensor, float]:
-    """The fixed point of the free-running system x ↦ f(x, g(x)) of a scalar-signal model.
-
-    Returns:
-        ``(x* (1, d), c*)`` with f(x*, c*) = x* and g(x*) = c*: an open-loop fixed point
-        that reproduces its own constant input is a closed-loop fixed point.
-
-    Args:
-        model: a model with one input and one output, fed back by the identity.
-        low, high: an interval of inputs on which the steady-state error g(x*(c)) − c
-            changes sign.
-        n_grid: inputs per bisection round; each round shrinks the bracket n_grid − 1 times.
-        n_rounds: bisection rounds (8 rounds of 33 points: a bracket of about 2e-12).
-        n_steps: steps of each open-loop simulation (see :func:`open_loop_fixed_points`).
-
-    Method: every round evaluates the steady-state error on a grid, in one batched
-    simulation, and keeps the first sub-interval where it changes sign. The closed-loop
-    fixed point may be unstable (here it is: the oscillation winds around it), yet each
-    open-loop fixed point is stable, so plain simulation finds it.
-
-    Example:
-        >>> state, value = closed_loop_fixed_point(model)
-        >>> closed_loop(model, identity)(state) - state  # ≈ 0
-    """
-    if model.input_size != 1 or model.output_size != 1:
-        raise ValueError(f"model: expected one input and one output, got input_size={model.input_size}, "
-                         f"output_size={model.output_size}")
-    for name, value in (("n_grid", n_grid), ("n_rounds", n_rounds), ("n_steps", n_steps)):
-        check_positive_int(name, value)
-    if n_grid < 2:
-        raise ValueError(f"n_grid: expected at least 2 points, got {n_grid}")
-    if not low < high:
-        raise ValueError(f"high: expected high > low={low}, got {high}")
-    dtype = model.decoder.weight.dtype
-    for _ in range(n_rounds):
-        grid = torch.linspace(low, high, n_grid, dtype=dtype)  # (n_grid,)
-        error = model.readout(open_loop_fixed_points(model, grid[:, None], n_steps))[:, 0] - grid
-        crossings = torch.nonzero(torch.sign(error[:-1]) != torch.sign(error[1:]))
-        if len(crossings) == 0:
-            raise ValueError(f"low, high: expected the steady-state error g(x*(c)) - c to change sign on "
-                             f"[{low}, {high}], got the same sign at every point")
-        index = int(crossings[0, 0])
-        low, high = float(grid[index]), float(grid[index + 1])
-    fixed_input = (low + high) / 2
-    fixed_state = open_loop_fixed_points(model, torch.tensor([[fixed_input]], dtype=dtype), n_steps)
-    return fixed_state, fixed_input
-
-
 def lyapunov_spectra(model: RecurrentModel, config: TeacherForcingConfig, attractor_states: torch.Tensor,
                      fixed_input: float, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
     """The full Lyapunov spectrum of the three systems the trained weights define, each (B, d).
@@ -309,12 +259,13 @@ def plot_free_running(signal, teacher_forced, generated, prime_steps, title):
 
 
 @torch.no_grad()
-def plot_attractors(model, free_orbits, driven_orbits, constant_inputs, fixed_state, fixed_input, title):
+def plot_attractors(model, free_orbits, driven_orbits, constant_inputs, fixed_state, title):
     """Free-running orbits (left) and driven orbits under constant inputs (middle) in the
     principal plane of the free-running attractor, and the steady-state response (right).
 
     ``free_orbits`` (N, T, d) and ``driven_orbits`` (C, N, T, d) start from the same N
-    states; the last quarter of each free orbit is drawn as the attractor.
+    states; the last quarter of each free orbit is drawn as the attractor. ``fixed_state``
+    (1, d) is the free-running fixed point x*, marked with its input c* = g(x*) on the right.
     """
     tail = free_orbits.shape[1] // 4
     mean, basis = principal_plane(free_orbits[:, -tail:].reshape(-1, free_orbits.shape[-1]))
@@ -343,6 +294,7 @@ def plot_attractors(model, free_orbits, driven_orbits, constant_inputs, fixed_st
     response = model.readout(open_loop_fixed_points(model, inputs))[:, 0]
     right.plot(inputs[:, 0], response, label="steady-state output $g(x^*(c))$")
     right.plot(inputs[:, 0], inputs[:, 0], "k--", linewidth=0.8, label="$g = c$")
+    fixed_input = model.readout(fixed_state)[0, 0].item()  # c* = g(x*), the input x* feeds back to itself
     right.plot([fixed_input], [fixed_input], "kx", markersize=9, markeredgewidth=2)
     right.set(title="free-running fixed points: $g(x^*(c)) = c$", xlabel="constant input c", ylabel="output")
     right.legend(loc="upper left", fontsize=8)
