@@ -1,0 +1,6 @@
+"""The experiments ``python -m rnnattr train`` knows: name -> :class:`rnnattr.training.experiment.Experiment`."""
+from __future__ import annotations
+
+from rnnattr.experiments import sine
+
+EXPERIMENTS = {experiment.name: experiment for experiment in (sine.EXPERIMENT,)}
