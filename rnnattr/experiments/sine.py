@@ -20,6 +20,10 @@ In a notebook::
     trainer.recorder.epochs, trainer.recorder.outputs              # orbit diagram: (I, S, n_kept, 1) per record
     trainer.recorder.eigenvalue_epochs, trainer.recorder.eigenvalues  # (1, n_eigenvalues) at record_input
     summarize(trainer, config)                    # final MSE, baseline, orbit spreads, leading |λ|
+    runs = {"lstm": live_result(trainer, config)}  # the arrays a stored result holds: the plots take either
+    arrays = runs["lstm"][0]
+    crossings = {"lstm": crossing_epoch(arrays["eigenvalue_epochs"], leading_moduli(arrays))}  # |λ| leaves the disc
+    plot_orbit_diagrams(runs, config.record_input, crossings)  # also plot_phase_portraits, plot_mse, plot_eigenvalues
 
 At full size, from the command line (checkpoints, resumes; see :mod:`rnnattr.training.runner`)::
 
@@ -31,6 +35,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import matplotlib.pyplot as plt
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -42,6 +48,7 @@ from rnnattr.training.recorder import OrbitRecorder
 from rnnattr.validation import check_non_negative_int, check_positive_int
 
 MODELS = {"lstm": LSTM, "slstm": StableLSTM, "ornn": OrthogonalRNN}
+MODEL_LABELS = {"lstm": "LSTM", "slstm": "stable LSTM", "ornn": "orthogonal RNN"}
 
 
 @dataclass(frozen=True)
@@ -206,6 +213,146 @@ def summarize(trainer: Trainer, config: SineConfig) -> dict[str, float]:
         metrics["leading_modulus_at_record_input"] = float(recorder.eigenvalues[-1][0, 0].abs())
     return metrics
 
+
+
+def live_result(trainer: Trainer, config: SineConfig) -> tuple[dict[str, np.ndarray], dict]:
+    """``(arrays, metadata)`` of a trained run in the format of a stored result
+    (:func:`rnnattr.results.load_result` of ``python -m rnnattr train sine``), without the
+    sub-sampling: ``history_<column>`` (epochs,), the recorder's arrays
+    (:meth:`OrbitRecorder.arrays`), and ``{"final_metrics": summarize(trainer, config)}``."""
+    columns = dict.fromkeys(key for row in trainer.history for key in row)
+    arrays = {f"history_{column}": np.asarray([row.get(column, np.nan) for row in trainer.history])
+              for column in columns}
+    arrays.update(trainer.recorder.arrays())
+    return arrays, {"final_metrics": summarize(trainer, config)}
+
+
+def leading_moduli(arrays: dict[str, np.ndarray]) -> np.ndarray:
+    """|λ| of the leading Jacobian eigenvalue at the tracked input's fixed point, per eigenvalue record: (E,)."""
+    return np.abs(arrays["eigenvalues"][:, 0, 0])
+
+
+def crossing_epoch(epochs: np.ndarray, moduli: np.ndarray, tolerance: float = 1e-3) -> int | None:
+    """The first epoch at which the leading |λ| has left the unit disc: the first record with
+    |λ| > 1 + ``tolerance`` whose previous valid (non-NaN) record had |λ| < 1 − ``tolerance``.
+
+    None when |λ| never crosses, including when it stays on the unit circle within
+    ``tolerance`` (the orthogonal RNN). Records without a fixed point (NaN) are skipped.
+
+    Example:
+        >>> crossing_epoch(np.array([0, 20, 40]), np.array([0.9, 0.98, 1.03]))   # 40
+    """
+    previous = None
+    for epoch, modulus in zip(np.asarray(epochs), np.asarray(moduli, dtype=float)):
+        if np.isnan(modulus):
+            continue
+        if previous is not None and previous < 1 - tolerance and modulus > 1 + tolerance:
+            return int(epoch)
+        previous = modulus
+    return None
+
+
+def _nearest_record(epochs: np.ndarray, epoch: int) -> int:
+    return int(np.abs(np.asarray(epochs) - epoch).argmin())
+
+
+def _mark(axis, epoch: int | None) -> None:
+    if epoch is not None:
+        axis.axvline(epoch, color="tab:red", linestyle="--", linewidth=1, label=f"|λ| crosses 1 (epoch {epoch})")
+        axis.legend(loc="upper right", fontsize=8)
+
+
+def plot_orbit_diagrams(runs: dict[str, tuple[dict, dict]], input_value: float, crossings: dict, title: str = ""):
+    """The orbit diagram during training, one row per model: every kept output y_t (all initial
+    states) under the constant input nearest ``input_value`` against the epoch, and beside it
+    the first difference y_t − y_{t−1}. A dashed line marks ``crossings[name]`` (an epoch or None)."""
+    fig, axes = plt.subplots(len(runs), 2, figsize=(11, 2.4 * len(runs)), sharex=True, squeeze=False)
+    for row, (name, (arrays, _)) in enumerate(runs.items()):
+        index = _nearest_record(arrays["record_inputs"][:, 0], input_value)
+        y = arrays["record_outputs"][:, index, :, :, 0].astype(np.float32)  # (R, S, n)
+        columns = {"$y_t$": y[..., 1:], r"$y_t - y_{t-1}$": np.diff(y, axis=-1)}  # (R, S, n - 1) each
+        for axis, (label, values) in zip(axes[row], columns.items()):
+            epochs = np.broadcast_to(arrays["record_epochs"][:, None, None], values.shape)
+            axis.plot(epochs.ravel(), values.ravel(), ",", color="k", alpha=0.5)
+            axis.set(ylabel=f"{MODEL_LABELS[name]}\n{label}")
+            _mark(axis, crossings.get(name))
+    for axis in axes[-1]:
+        axis.set_xlabel("epoch")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_phase_portraits(runs: dict[str, tuple[dict, dict]], input_value: float, epochs: list[int],
+                         crossings: dict, title: str = ""):
+    """(y_t, y_t − y_{t−1}) of the recorded orbits under the input nearest ``input_value``, one row
+    per model and one column per requested epoch (the nearest record; one colour per initial
+    state). A fixed point is a dot on the axis y_t − y_{t−1} = 0, an oscillation a closed curve;
+    the panel at ``crossings[name]`` has a red frame."""
+    fig, axes = plt.subplots(len(runs), len(epochs), figsize=(2.2 * len(epochs), 2.2 * len(runs)),
+                             sharex=True, sharey=True, squeeze=False)
+    for row, (name, (arrays, _)) in enumerate(runs.items()):
+        index = _nearest_record(arrays["record_inputs"][:, 0], input_value)
+        for axis, epoch in zip(axes[row], epochs):
+            record = _nearest_record(arrays["record_epochs"], epoch)
+            y = arrays["record_outputs"][record, index, :, :, 0].astype(np.float32)  # (S, n)
+            for orbit_y in y:
+                axis.plot(orbit_y[1:], np.diff(orbit_y), ".", markersize=2)
+            shown = int(arrays["record_epochs"][record])
+            axis.set_title(f"{MODEL_LABELS[name]}, epoch {shown}", fontsize=9)
+            if shown == crossings.get(name):
+                for spine in axis.spines.values():
+                    spine.set(color="tab:red", linewidth=2)
+        axes[row, 0].set_ylabel(r"$y_t - y_{t-1}$")
+    for axis in axes[-1]:
+        axis.set_xlabel("$y_t$")
+    n_states = len(axes[-1, -1].lines)
+    fig.legend(axes[-1, -1].lines, ["$x_0 = 0$ (as in training)"] + [f"random $x_0$ {k}" for k in range(1, n_states)],
+               loc="lower center", ncol=n_states, markerscale=4, frameon=False)
+    fig.suptitle(title)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    return fig
+
+
+def plot_mse(axis, runs: dict[str, tuple[dict, dict]], crossings: dict, title: str = "") -> None:
+    """The training MSE per epoch of every run against the baseline (predicting 0), log scale,
+    with the LSTM's crossing epoch ``crossings["lstm"]`` (if any) dashed."""
+    for name, (arrays, metadata) in runs.items():
+        axis.semilogy(arrays["history_epoch"], arrays["history_loss"], label=MODEL_LABELS[name])
+    baseline = next(iter(runs.values()))[1]["final_metrics"]["baseline_mse"]
+    axis.axhline(baseline, color="k", linestyle=":", label="baseline (predict 0)")
+    axis.set(xlabel="epoch", ylabel="training MSE", title=title)
+    _mark(axis, crossings.get("lstm"))
+
+
+def plot_eigenvalues(runs: dict[str, tuple[dict, dict]], crossings: dict, title: str = ""):
+    """Left: |λ| of the leading Jacobian eigenvalue at the fixed point against the epoch, with
+    the unit line. Right, one panel per model: every stored eigenvalue in the complex plane,
+    coloured by epoch, with the unit circle (and, where it crosses, the leading pair's path)."""
+    fig, axes = plt.subplots(1, 1 + len(runs), figsize=(4.5 + 3.2 * len(runs), 3.6), layout="constrained",
+                             gridspec_kw={"width_ratios": [1.5] + [1] * len(runs)})
+    circle = np.exp(1j * np.linspace(0, 2 * np.pi, 200))
+    for name, (arrays, _) in runs.items():
+        axes[0].plot(arrays["eigenvalue_epochs"], leading_moduli(arrays), ".-", label=MODEL_LABELS[name])
+    axes[0].axhline(1, color="k", linestyle=":", linewidth=1)
+    axes[0].set(xlabel="epoch", ylabel="leading $|\\lambda|$", title="leading eigenvalue modulus")
+    axes[0].legend(fontsize=8)
+    for axis, (name, (arrays, _)) in zip(axes[1:], runs.items()):
+        eigenvalues = arrays["eigenvalues"][:, 0]  # (E, n_eigenvalues)
+        epochs = np.broadcast_to(arrays["eigenvalue_epochs"][:, None], eigenvalues.shape)
+        axis.plot(circle.real, circle.imag, color="k", linewidth=0.8)
+        points = axis.scatter(eigenvalues.real, eigenvalues.imag, c=epochs, s=8, cmap="viridis")
+        axis.set(aspect="equal", xlabel="Re λ", ylabel="Im λ", title=MODEL_LABELS[name])
+        if crossings.get(name) is not None:
+            pair = eigenvalues[:, :2]  # (E, 2): the leading conjugate pair
+            for k in (0, 1):
+                axis.plot(pair[:, k].real, pair[:, k].imag, color="tab:red", linewidth=0.8)
+            low, high = np.nanmin(pair.real) - 0.1, np.nanmax(pair.real) + 0.1  # zoom on the pair's path
+            half = max(high - low, 2 * np.nanmax(np.abs(pair.imag)) + 0.2) / 2
+            axis.set(xlim=(low, high), ylim=(-half, half), title=f"{MODEL_LABELS[name]} (zoom)")
+    fig.colorbar(points, ax=axes[1:], label="epoch", shrink=0.8)
+    fig.suptitle(title)
+    return fig
 
 EXPERIMENT = Experiment(
     name="sine",
