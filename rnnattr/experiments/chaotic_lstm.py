@@ -13,9 +13,6 @@ one that generated the "data". Run at full size from the command line::
 """
 from __future__ import annotations
 
-import argparse
-import dataclasses
-import time
 from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
@@ -23,9 +20,9 @@ import numpy as np
 import torch
 
 from rnnattr.dynamics import lyapunov_spectrum, orbit
+from rnnattr.experiments.full_size import run_and_store
 from rnnattr.experiments.presets import select_preset
 from rnnattr.models.chaotic import CHAOTIC_INITIAL_VALUE, LSTMFamily, chaotic_lstm, theta_true
-from rnnattr.results import device_description, save_result
 from rnnattr.validation import check_positive_int
 
 
@@ -190,24 +187,15 @@ def plot_landscape(result, title):
     fig.tight_layout()
 
 
-def save_run(result: dict[str, np.ndarray], config: ChaoticLSTMConfig, size: str, wall_time: float, path) -> None:
-    """Store a run under ``path`` (.npz + .json), the orbit sub-sampled to 50 points per s, float16."""
-    arrays = dict(result, h1=result["h1"][:, -50:].astype(np.float16))
-    save_result(path, arrays, {"experiment": "chaotic_lstm", "size": size, "config": dataclasses.asdict(config),
-                               "device": device_description("cpu"), "wall_time_s": round(wall_time, 2)})
+def compact(result: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """What is stored of a run: the orbit sub-sampled to its last 50 points per s, float16."""
+    return dict(result, h1=result["h1"][:, -50:].astype(np.float16))
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", choices=sorted(PRESETS), default="full")
-    parser.add_argument("--out", default="results/chaotic_lstm", help="directory of the result artifact")
-    args = parser.parse_args(argv)
-    config = ChaoticLSTMConfig.preset(args.size)
-    start = time.perf_counter()
-    result = run(config)
-    save_run(result, config, args.size, time.perf_counter() - start, f"{args.out}/{args.size}")
+    result, path = run_and_store("chaotic_lstm", __doc__.splitlines()[0], PRESETS, run, compact, argv)
     low, high = chaotic_band(torch.from_numpy(result["s"]), torch.from_numpy(result["lyapunov"]))
-    print(f"chaotic band (λ1 > 0.01): s in [{low:.3f}, {high:.3f}]; wrote {args.out}/{args.size}.npz/.json")
+    print(f"chaotic band (λ1 > 0.01): s in [{low:.3f}, {high:.3f}]; wrote {path}.npz/.json")
 
 
 if __name__ == "__main__":

@@ -15,10 +15,7 @@ Run at full size from the command line::
 """
 from __future__ import annotations
 
-import argparse
-import dataclasses
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -28,9 +25,9 @@ import numpy as np
 import torch
 
 from rnnattr.dynamics import lipschitz_estimate, lyapunov_spectrum, orbit
+from rnnattr.experiments.full_size import run_and_store
 from rnnattr.experiments.presets import select_preset
 from rnnattr.models.chaotic import CHAOTIC_INITIAL_VALUE, chaotic_lstm, lstm_family_step, theta_true
-from rnnattr.results import device_description, save_result
 from rnnattr.smoothness import gradient_norm, hessian_spectral_norm, simulation_cost_over_horizons
 from rnnattr.validation import check_positive_int
 
@@ -414,27 +411,18 @@ def plot_cost_against_scale(result, title):
     return fig
 
 
-def save_run(result: dict[str, np.ndarray], config: SmoothnessConfig, size: str, wall_time: float, path) -> None:
-    """Store a run under ``path`` (.npz + .json); V_N(s) as float32 (it is only plotted)."""
-    arrays = dict(result, landscape_cost=result["landscape_cost"].astype(np.float32))
-    save_result(path, arrays, {"experiment": "smoothness_theorem", "size": size, "config": dataclasses.asdict(config),
-                               "device": device_description("cpu"), "wall_time_s": round(wall_time, 2)})
+def compact(result: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """What is stored of a run: V_N(s) as float32 (it is only plotted)."""
+    return dict(result, landscape_cost=result["landscape_cost"].astype(np.float32))
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", choices=sorted(PRESETS), default="full")
-    parser.add_argument("--out", default="results/smoothness_theorem", help="directory of the result artifact")
-    args = parser.parse_args(argv)
-    config = SmoothnessConfig.preset(args.size)
-    start = time.perf_counter()
-    result = run(config)
-    save_run(result, config, args.size, time.perf_counter() - start, f"{args.out}/{args.size}")
+    result, path = run_and_store("smoothness_theorem", __doc__.splitlines()[0], PRESETS, run, compact, argv)
     for row in rates(result):
         print(f"{row['system']:>24} {row['quantity']:>8}: Theorem 1 O({_rate_text(*row['theorem'], 3)}), "
               f"predicted O({_rate_text(row['predicted'], row['scale'], 3)}), "
               f"fitted {_rate_text(row['fitted'], row['scale'], 3)}")
-    print(f"wrote {args.out}/{args.size}.npz/.json")
+    print(f"wrote {path}.npz/.json")
 
 
 if __name__ == "__main__":
