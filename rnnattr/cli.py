@@ -107,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--device", type=_device, default="auto", metavar="D",
                          help="auto (cuda if available, else cpu), cpu, cuda or cuda:N")
         sub.add_argument("--no-progress", action="store_true", help="no progress bar")
+        if experiment.takes_data:
+            sub.add_argument("--data", metavar="DIR", help="the dataset folder (downloaded and verified there "
+                                                           "where missing and the network allows)")
         defaults = experiment.config_class()
         for field in experiment.options:
             kind = type(getattr(defaults, field))
@@ -162,7 +165,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         status = train_experiment(experiment, args.model, args.size, args.out, config, device=args.device,
                                   checkpoint_every=args.checkpoint_every, progress=not args.no_progress,
-                                  log=lambda message: print(message, file=sys.stderr))
+                                  data=getattr(args, "data", None), log=lambda message: print(message, file=sys.stderr))
+    except FileNotFoundError as error:  # a dataset file missing and not downloadable: before any training
+        sub.error(f"argument --data: {error}")
     except NonFiniteLossError as error:
         where = "" if error.checkpoint_epoch is None else f" in {args.out}/{CHECKPOINT_FILE}"
         print(f"{sub.prog}: error: {error}{where}", file=sys.stderr)

@@ -1,6 +1,7 @@
 """The experiments ``python -m rnnattr train`` knows: name -> :class:`rnnattr.training.experiment.Experiment`."""
 from __future__ import annotations
 
-from rnnattr.experiments import sine, symbols
+from rnnattr.experiments import language_model, sine, symbols
 
-EXPERIMENTS = {experiment.name: experiment for experiment in (sine.EXPERIMENT, symbols.EXPERIMENT)}
+EXPERIMENTS = {experiment.name: experiment
+               for experiment in (sine.EXPERIMENT, symbols.EXPERIMENT, language_model.EXPERIMENT)}

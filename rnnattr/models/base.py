@@ -6,7 +6,9 @@ A model is the discrete-time dynamical system of the paper's Eq. 1,
 
 seen through two paths that must agree:
 
-* ``forward(u, x0)`` — the fast path used for training (cuDNN where possible);
+* ``forward(u, x0)`` — the fast path used for training (cuDNN where possible), the
+  readout of ``hidden_sequence(u, x0)``, which a language model reads instead to put
+  dropout and a tied decoder between the recurrent unit and its outputs;
 * ``step(x, u)`` and ``readout(x)`` — the analysis path, a pure function of flat batched
   states that ``torch.func`` (``vmap``, ``jvp``, ``jacrev``) can transform, and that every
   tool in :mod:`rnnattr.dynamics` takes.
@@ -22,7 +24,7 @@ from rnnattr.validation import check_positive_int, check_tensor
 class RecurrentModel(nn.Module):
     """Base class: a recurrent cell with a linear readout from its hidden vector.
 
-    Subclasses set ``state_dim`` and implement ``forward`` and ``step``. The hidden vector
+    Subclasses set ``state_dim`` and implement ``hidden_sequence`` and ``step``. The hidden vector
     ``h`` is always the first ``hidden_size`` entries of the flat state, so ``readout``
     is shared: ``readout(x) = decoder(x[..., :hidden_size])``.
     """
@@ -63,9 +65,14 @@ class RecurrentModel(nn.Module):
         if u is not None:
             check_tensor("u", u, (x.shape[0], self.input_size))
 
+    def hidden_sequence(self, u: torch.Tensor, x0: torch.Tensor | None = None):
+        """The fast path: u (B, T, m) -> (hidden vectors h_1..h_T (B, T, H), x_last (B, state_dim))."""
+        raise NotImplementedError
+
     def forward(self, u: torch.Tensor, x0: torch.Tensor | None = None):
         """Run the model on a sequence: u (B, T, m) -> (y (B, T, o), x_last (B, state_dim))."""
-        raise NotImplementedError
+        hs, x_last = self.hidden_sequence(u, x0)
+        return self.readout(hs), x_last
 
     def step(self, x: torch.Tensor, u: torch.Tensor | None = None) -> torch.Tensor:
         """The state map f: x (B, state_dim), u (B, m) or None (zero input) -> x_next."""

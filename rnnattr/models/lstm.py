@@ -61,11 +61,11 @@ class LSTM(RecurrentModel):
     def state_dim(self) -> int:
         return 2 * self.hidden_size
 
-    def forward(self, u, x0=None):
+    def hidden_sequence(self, u, x0=None):
         x0 = self.check_sequence(u, x0)
         h0, c0 = x0.chunk(2, dim=-1)
         hs, (h_last, c_last) = self.cell(u, (h0.unsqueeze(0).contiguous(), c0.unsqueeze(0).contiguous()))
-        return self.readout(hs), torch.cat([h_last[0], c_last[0]], dim=-1)
+        return hs, torch.cat([h_last[0], c_last[0]], dim=-1)
 
     def step(self, x, u=None):
         self.check_step(x, u)

@@ -74,7 +74,7 @@ class OrthogonalRNN(RecurrentModel):
             self._cached_weight, self._cache_key = self._exponential(upper), key
         return self._cached_weight
 
-    def forward(self, u, x0=None):
+    def hidden_sequence(self, u, x0=None):
         h = self.check_sequence(u, x0)
         recurrent = self.recurrent_weight()  # once per call
         drive = self.input_weight(u)  # (B, T, N)
@@ -83,7 +83,7 @@ class OrthogonalRNN(RecurrentModel):
             h = modrelu(drive[:, t] + F.linear(h, recurrent), self.modrelu_bias)
             hs.append(h)
         hs = torch.stack(hs, dim=1)  # (B, T, N)
-        return self.readout(hs), h
+        return hs, h
 
     def step(self, x, u=None):
         self.check_step(x, u)

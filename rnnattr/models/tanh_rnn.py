@@ -37,10 +37,10 @@ class TanhRNN(RecurrentModel):
             with torch.no_grad():
                 self.cell.weight_hh_l0.normal_(0.0, gain / math.sqrt(hidden_size))
 
-    def forward(self, u, x0=None):
+    def hidden_sequence(self, u, x0=None):
         x0 = self.check_sequence(u, x0)
         hs, h_last = self.cell(u, x0.unsqueeze(0).contiguous())
-        return self.readout(hs), h_last[0]
+        return hs, h_last[0]
 
     def step(self, x, u=None):
         self.check_step(x, u)

@@ -79,6 +79,8 @@ class Trainer:
         evaluate: ``evaluate(model) -> {name: float}`` after every epoch (eval mode, no_grad),
             e.g. a validation accuracy; its entries join the history.
         early_stopping: stop once a history column reaches a target.
+        min_lr: stop once the schedule has lowered the learning rate below this (e.g. 1e-7
+            after repeated ``ReduceLROnPlateau`` cuts); the run counts as finished.
         recorder: records orbit diagrams every ``recorder.every`` epochs (epoch 0 included).
         callbacks: ``callback(trainer, metrics)`` after every epoch (not checkpointed).
         progress: show a ``tqdm.auto`` progress bar over epochs.
@@ -99,7 +101,8 @@ class Trainer:
                  batch_size: int, clip_norm: float | None = None, seed: int = 0, shuffle: bool = True,
                  after_step: Callable[[nn.Module], object] | None = None,
                  evaluate: Callable[[nn.Module], dict[str, float]] | None = None,
-                 early_stopping: EarlyStopping | None = None, recorder: OrbitRecorder | None = None,
+                 early_stopping: EarlyStopping | None = None, min_lr: float | None = None,
+                 recorder: OrbitRecorder | None = None,
                  callbacks: Sequence[Callable[["Trainer", dict], object]] = (), progress: bool = True):
         data = tuple(data)
         if not data or any(not isinstance(t, torch.Tensor) or t.ndim == 0 or t.shape[0] != data[0].shape[0]
@@ -108,15 +111,18 @@ class Trainer:
                              f"{[tuple(t.shape) if isinstance(t, torch.Tensor) else type(t).__name__ for t in data]}")
         if clip_norm is not None and not clip_norm > 0:
             raise ValueError(f"clip_norm: expected a positive number or None, got {clip_norm!r}")
+        if min_lr is not None and not min_lr > 0:
+            raise ValueError(f"min_lr: expected a positive number or None, got {min_lr!r}")
         self.model, self.data, self.loss, self.optimizer, self.scheduler = model, data, loss, optimizer, scheduler
         self.plateau_metric = plateau_metric
         self.batch_size = check_positive_int("batch_size", batch_size)
         self.clip_norm, self.shuffle, self.after_step, self.evaluate = clip_norm, shuffle, after_step, evaluate
         self.early_stopping, self.recorder, self.callbacks, self.progress = (early_stopping, recorder,
                                                                              tuple(callbacks), progress)
+        self.min_lr = min_lr
         self.generator = torch.Generator().manual_seed(seed)
         self.epoch = 0  # epochs completed
-        self.stopped_early = False  # the early-stopping target was reached: further fits do nothing
+        self.stopped_early = False  # the early-stopping target (or min_lr) was reached: further fits do nothing
         self.history: list[dict[str, float]] = []
         self.wall_time = 0.0  # seconds spent in fit, summed over resumed runs
         self.checkpoint_epoch: int | None = None
@@ -223,7 +229,8 @@ class Trainer:
                     self._step_scheduler(metrics)
                     for callback in self.callbacks:
                         callback(self, metrics)
-                    stop = self.early_stopping is not None and self.early_stopping.reached(metrics)
+                    stop = ((self.early_stopping is not None and self.early_stopping.reached(metrics))
+                            or (self.min_lr is not None and self.optimizer.param_groups[0]["lr"] < self.min_lr))
                     last = stop or self.epoch == n_epochs
                     if self.recorder is not None and self.recorder.due(self.epoch, last):
                         self.recorder.record(self.model, self.epoch, last)

@@ -24,7 +24,8 @@ class Experiment:
             ``"full"`` and at least the fields ``n_epochs`` and ``seed`` (set by ``--epochs``
             and ``--seed``); its fields are the run's identity in ``config.json``.
         build: ``build(config, model_name, device, progress) -> Trainer``, a trainer with
-            its data, model, optimiser, schedule and orbit recorder, not yet trained.
+            its data, model, optimiser, schedule and orbit recorder, not yet trained; with
+            ``takes_data``, also ``data=FOLDER``.
         summarize: ``summarize(trainer, config) -> {name: float}``, the final metrics stored
             in the result artifact.
         models: the ``--model`` values it accepts.
@@ -37,6 +38,11 @@ class Experiment:
             over seeds), e.g. ``"val_accuracy"``.
         solved: when a run counts as having solved the task, for a sweep's success rate:
             a threshold on a ``summarize`` entry, e.g. ``EarlyStopping("val_accuracy", 0.99, "max")``.
+        analyse: ``analyse(trainer, config, data) -> (arrays, facts)``, an analysis of the
+            trained model stored in the result artifact (arrays in the ``.npz``, facts under
+            ``"analysis"`` in the ``.json``), e.g. attractors that need the final weights.
+        takes_data: the experiment reads a dataset from a folder: ``--data DIR`` on the
+            command line, passed to ``build`` and ``analyse`` as ``data``.
     """
 
     name: str
@@ -50,6 +56,8 @@ class Experiment:
     result_steps: int | None = 100
     table_metric: str = "loss"
     solved: EarlyStopping | None = None
+    analyse: Callable[..., tuple[dict, dict]] | None = None
+    takes_data: bool = False
 
     def __post_init__(self):
         fields = {field.name for field in dataclasses.fields(self.config_class)}
@@ -68,8 +76,13 @@ class Experiment:
         preset = self.config_class.preset(size)
         return dataclasses.replace(preset, **{name: value for name, value in overrides.items() if value is not None})
 
-    def trainer(self, config, model_name: str, device: torch.device | str = "cpu", progress: bool = True) -> Trainer:
-        """``build`` after checking ``model_name``."""
+    def trainer(self, config, model_name: str, device: torch.device | str = "cpu", progress: bool = True,
+                data: str | None = None) -> Trainer:
+        """``build`` after checking ``model_name`` (and that ``data`` is only given where it is read)."""
         if model_name not in self.models:
             raise ValueError(f"model_name: expected one of {list(self.models)}, got {model_name!r}")
-        return self.build(config, model_name, torch.device(device), progress)
+        if not self.takes_data:
+            if data is not None:
+                raise ValueError(f"data: the {self.name} experiment generates its data; expected None, got {data!r}")
+            return self.build(config, model_name, torch.device(device), progress)
+        return self.build(config, model_name, torch.device(device), progress, data=data)

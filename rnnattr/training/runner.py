@@ -89,7 +89,7 @@ def check_run_directory(out: str | os.PathLike, config: dict) -> Path:
 
 def train_experiment(experiment: Experiment, model_name: str, size: str, out: str | os.PathLike, config=None, *,
                      device: str | torch.device = "auto", checkpoint_every: int | None = 50, progress: bool = True,
-                     log=print) -> str:
+                     data: str | os.PathLike | None = None, log=print) -> str:
     """Train (or resume, or confirm finished) one run in directory ``out``; returns the status.
 
     Args:
@@ -101,6 +101,7 @@ def train_experiment(experiment: Experiment, model_name: str, size: str, out: st
         device: ``"auto"`` (cuda if available), ``"cpu"``, ``"cuda"``, …
         checkpoint_every: epochs between checkpoints (one is always written at exit).
         progress: show a progress bar.
+        data: the dataset folder of an experiment that reads one (``experiment.takes_data``).
         log: where one-line status messages go.
 
     Returns:
@@ -120,7 +121,7 @@ def train_experiment(experiment: Experiment, model_name: str, size: str, out: st
     device = resolve_device(device)
     identity = run_config(experiment, model_name, size, config)
     out = check_run_directory(out, identity)
-    trainer = experiment.trainer(config, model_name, device, progress)
+    trainer = experiment.trainer(config, model_name, device, progress, data)
     checkpoint_path = out / CHECKPOINT_FILE
     if checkpoint_path.is_file():
         trainer.load_state_dict(load_checkpoint(checkpoint_path, map_location=device))
@@ -135,14 +136,15 @@ def train_experiment(experiment: Experiment, model_name: str, size: str, out: st
     if status == "interrupted":
         log(f"interrupted after epoch {trainer.epoch}; checkpoint saved, run the same command to resume")
         return status
-    write_result(out / RESULT_NAME, experiment, trainer, config, identity, device)
+    write_result(out / RESULT_NAME, experiment, trainer, config, identity, device, data)
     log(f"finished {trainer.epoch} epochs; result in {out / RESULT_NAME}.npz/.json")
     return status
 
 
 def write_result(path: Path, experiment: Experiment, trainer: Trainer, config, identity: dict,
-                 device: torch.device) -> Path:
-    """Save history, final metrics and sub-sampled orbit records with :func:`rnnattr.results.save_result`."""
+                 device: torch.device, data: str | os.PathLike | None = None) -> Path:
+    """Save history, final metrics, sub-sampled orbit records and the experiment's analysis of the
+    trained model (``experiment.analyse``) with :func:`rnnattr.results.save_result`."""
     arrays = {f"history_{column}": np.asarray([row.get(column, np.nan) for row in trainer.history])
               for column in dict.fromkeys(key for row in trainer.history for key in row)}
     if trainer.recorder is not None:
@@ -154,4 +156,7 @@ def write_result(path: Path, experiment: Experiment, trainer: Trainer, config, i
         "device": device_description(device),
         "wall_time_s": trainer.wall_time,
     }
+    if experiment.analyse is not None:
+        analysis_arrays, metadata["analysis"] = experiment.analyse(trainer, config, data)
+        arrays.update(analysis_arrays)
     return save_result(path, arrays, metadata)
