@@ -104,3 +104,21 @@ def test_sigterm_ends_the_run_after_the_current_epoch_with_a_checkpoint(tmp_path
     assert trainer.epoch == 2 and load_checkpoint(tmp_path / "c.pt")["epoch"] == 2
     assert signal.getsignal(signal.SIGTERM) is before  # the handler is given back
     assert trainer.fit(7) == "finished" and trainer.epoch == 7
+
+
+def test_min_lr_ends_training_once_the_plateau_schedule_has_cut_the_rate_below_it():
+    # a constant plateau metric is never an improvement: with patience 1 the rate is cut every
+    # second epoch after the first, 1e-2 -> 1e-3 (after epoch 3) -> 1e-4 (after 5) -> 1e-5 (after 7)
+    trainer = make_trainer(recorder=None, scheduler=None, evaluate=lambda model: {"flat": 1.0})
+    trainer.scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(trainer.optimizer, factor=0.1, patience=1)
+    trainer.plateau_metric = "flat"
+    trainer.min_lr = 5e-5
+    assert trainer.fit(100) == "finished"
+    assert trainer.epoch == 7 and trainer.stopped_early
+    assert [row["lr"] for row in trainer.history] == pytest.approx([1e-2] * 3 + [1e-3] * 2 + [1e-4] * 2)
+    assert trainer.fit(100) == "finished" and trainer.epoch == 7  # a finished run stays finished
+
+
+def test_min_lr_must_be_positive():
+    with pytest.raises(ValueError, match="min_lr: expected a positive number or None, got 0"):
+        make_trainer(min_lr=0)

@@ -9,6 +9,7 @@ hidden state carried between windows keeps reading the same text.
 """
 from __future__ import annotations
 
+import numbers
 import os
 import random
 from collections import Counter
@@ -116,12 +117,12 @@ class Vocabulary:
                              f"to map it to (build it with max_size to get one)") from None
 
     def decode(self, ids: torch.Tensor | Iterable[int]) -> list[str]:
-        """Return the words of ``ids`` (a 1-D integer tensor or an iterable of ints)."""
+        """Return the words of ``ids`` (a 1-D integer tensor or array, or an iterable of ints)."""
         ids = ids.reshape(-1).tolist() if isinstance(ids, torch.Tensor) else list(ids)
-        bad = [i for i in ids if isinstance(i, bool) or not isinstance(i, int) or not 0 <= i < len(self)]
+        bad = [i for i in ids if isinstance(i, bool) or not isinstance(i, numbers.Integral) or not 0 <= i < len(self)]
         if bad:
             raise ValueError(f"ids: expected integers in [0, {len(self)}), got {bad[0]!r}")
-        return [self.words[i] for i in ids]
+        return [self.words[int(i)] for i in ids]
 
     def to_dict(self) -> dict:
         """Return ``{"words": [...]}``: plain JSON-able data that :meth:`from_dict` reads back."""

@@ -248,7 +248,7 @@ def mean_loss(model: WordLanguageModel, ids: torch.Tensor, batch_size: int, bptt
     exponential is the perplexity."""
     inputs, targets = bptt_windows(batchify(ids, batch_size), bptt)  # (W, B, T) each
     device = next(model.parameters()).device
-    state, total = None, torch.zeros((), device=device)
+    state, total = None, torch.zeros((), dtype=torch.float64, device=device)  # 245k words: sum in float64
     with torch.no_grad():
         for window_inputs, window_targets in zip(inputs.to(device), targets.to(device)):
             loss, state = model.loss(window_inputs, window_targets, state, reduction="sum")
