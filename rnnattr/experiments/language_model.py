@@ -429,12 +429,16 @@ def plot_perplexity_histories(histories: dict[str, dict[str, np.ndarray]], title
     return fig
 
 
-def plot_attractors(analyses: dict[str, tuple[dict[str, np.ndarray], dict]], title: str = ""):
+def plot_attractors(results: dict[str, tuple[dict[str, np.ndarray], dict]], title: str = ""):
     """Figure 8: for each model (column), the mean hidden state against its first difference under
-    a constant word (top) and in generation mode (bottom), one colour per prompt; and the
-    generation-mode orbit along two token directions (third row)."""
-    fig, axes = plt.subplots(3, len(analyses), figsize=(4 * len(analyses), 9.5), squeeze=False)
-    for column, (name, (arrays, facts)) in enumerate(analyses.items()):
+    a constant word (top) and in generation mode (middle), one colour per prompt; and the
+    generation-mode orbit along two token directions (bottom).
+
+    ``results[model]`` is a run's result artifact ``(arrays, metadata)`` (:func:`rnnattr.results.load_result`),
+    whose ``metadata["analysis"]`` and arrays come from :func:`attractor_analysis`."""
+    fig, axes = plt.subplots(3, len(results), figsize=(4 * len(results), 9.5), squeeze=False)
+    for column, (name, (arrays, metadata)) in enumerate(results.items()):
+        facts = metadata["analysis"]
         constant_word = facts["constant_words"][0]
         for row, (prefix, label) in enumerate((("constant", f"constant input '{constant_word}'"),
                                                ("generation", "generation mode"))):
@@ -446,6 +450,7 @@ def plot_attractors(analyses: dict[str, tuple[dict[str, np.ndarray], dict]], tit
                 axes[row, column].plot(mean[member, 1:], difference[member], ".", markersize=1.5)
             axes[row, column].set(xlabel=r"$\bar h_t$", ylabel=r"$\bar h_t - \bar h_{t-1}$",
                                   title=f"{MODEL_LABELS[name]}: {label}")
+            axes[row, column].locator_params(nbins=4)  # a fixed point's tiny range would crowd the ticks
         logits = arrays["generation_logits"].astype(np.float32)
         words = facts["direction_words"]
         for member in range(logits.shape[0]):
