@@ -4,9 +4,8 @@ A word-level language model's decoder maps every hidden vector to one logit per 
 for WikiText-2 a batch of 100 × 80 positions gives 8000 × 33,278 logits (1.07 GB in
 float32). ``F.cross_entropy(F.linear(h, W, b), y)`` keeps that tensor, its log-softmax and,
 in the backward pass, its gradient alive at once. :func:`linear_cross_entropy` computes the
-same loss and the same gradients chunk by chunk over the positions, recomputing a chunk's
-logits in the backward pass, so at most one (chunk × vocabulary) block of logits exists at a
-time.
+same loss and the same gradients chunk by chunk over the positions, so at most one
+(chunk × vocabulary) block of logits exists at a time.
 """
 from __future__ import annotations
 
@@ -18,48 +17,43 @@ from rnnattr.validation import check_positive_int, check_tensor
 LOGITS_PER_CHUNK = 2**24
 
 
-def _chunk_logits(hidden: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
-    logits = hidden @ weight.T  # (c, V)
-    return logits if bias is None else logits.add_(bias)
-
-
 class _LinearCrossEntropy(torch.autograd.Function):
-    """Sum over rows of −log softmax(h W^T + b)[y]; forward and backward one chunk of rows at a time."""
+    """Sum over rows of −log softmax(h W^T + b)[y], one chunk of rows at a time.
+
+    When gradients are wanted, the forward pass also forms each chunk's gradient with respect
+    to its logits, softmax(z) − one_hot(y), in place of the logits, and accumulates the
+    gradients of h, W and b from it; the backward pass only scales them by the incoming
+    gradient. So no chunk is computed twice, and no logits outlive their chunk.
+    """
 
     @staticmethod
-    def forward(ctx, hidden, weight, bias, targets, chunk_size):
-        log_normalisers = hidden.new_empty(hidden.shape[0])  # logsumexp per row, reused by the backward
+    def forward(ctx, hidden, weight, bias, targets, chunk_size, with_gradients):
         total = hidden.new_zeros(())
+        grad_hidden = torch.empty_like(hidden) if with_gradients else None
+        grad_weight = torch.zeros_like(weight) if with_gradients else None
+        grad_bias = torch.zeros_like(bias) if with_gradients and bias is not None else None
         for start in range(0, hidden.shape[0], chunk_size):
             rows = slice(start, start + chunk_size)
-            logits = _chunk_logits(hidden[rows], weight, bias)  # (c, V): the only large tensor alive
-            log_normalisers[rows] = torch.logsumexp(logits, dim=-1)
-            total += (log_normalisers[rows] - logits.gather(1, targets[rows, None]).squeeze(1)).sum()
+            logits = hidden[rows] @ weight.T  # (c, V): the only large tensor alive
+            if bias is not None:
+                logits += bias
+            log_normalisers = torch.logsumexp(logits, dim=-1)  # (c,)
+            total += (log_normalisers - logits.gather(1, targets[rows, None]).squeeze(1)).sum()
+            if with_gradients:  # d(loss)/d(logits) = softmax − one_hot(y), built in the logits' memory
+                grad_logits = logits.sub_(log_normalisers[:, None]).exp_()
+                grad_logits[torch.arange(len(grad_logits), device=grad_logits.device), targets[rows]] -= 1
+                grad_hidden[rows] = grad_logits @ weight
+                grad_weight.addmm_(grad_logits.T, hidden[rows])
+                if grad_bias is not None:
+                    grad_bias += grad_logits.sum(0)
             del logits
-        ctx.save_for_backward(hidden, weight, bias, targets, log_normalisers)
-        ctx.chunk_size = chunk_size
+        ctx.gradients = (grad_hidden, grad_weight, grad_bias)
         return total
 
     @staticmethod
     def backward(ctx, grad_total):
-        hidden, weight, bias, targets, log_normalisers = ctx.saved_tensors
-        grad_hidden = torch.empty_like(hidden) if ctx.needs_input_grad[0] else None
-        grad_weight = torch.zeros_like(weight) if ctx.needs_input_grad[1] else None
-        grad_bias = torch.zeros_like(bias) if bias is not None and ctx.needs_input_grad[2] else None
-        for start in range(0, hidden.shape[0], ctx.chunk_size):
-            rows = slice(start, start + ctx.chunk_size)
-            # d(loss)/d(logits) = softmax − one_hot(y), built in place in the recomputed logits
-            grad_logits = _chunk_logits(hidden[rows], weight, bias).sub_(log_normalisers[rows, None]).exp_()
-            grad_logits[torch.arange(grad_logits.shape[0], device=grad_logits.device), targets[rows]] -= 1
-            grad_logits.mul_(grad_total)
-            if grad_hidden is not None:
-                grad_hidden[rows] = grad_logits @ weight
-            if grad_weight is not None:
-                grad_weight.addmm_(grad_logits.T, hidden[rows])
-            if grad_bias is not None:
-                grad_bias += grad_logits.sum(0)
-            del grad_logits
-        return grad_hidden, grad_weight, grad_bias, None, None
+        grads = tuple(None if grad is None else grad * grad_total for grad in ctx.gradients)
+        return (*grads, None, None, None)
 
 
 def linear_cross_entropy(hidden: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None,
@@ -80,10 +74,14 @@ def linear_cross_entropy(hidden: torch.Tensor, weight: torch.Tensor, bias: torch
         chunk_size: rows per block of logits; default ``LOGITS_PER_CHUNK // V`` (≥ 1).
         reduction: ``"mean"`` or ``"sum"``.
 
-    Method: the forward pass keeps only the per-row log-normaliser logsumexp(z); the
-    backward pass recomputes each chunk's logits z and forms softmax(z) − one_hot(y) in
-    their place. Peak extra memory is one (chunk_size × V) block instead of about three
-    (N × V) tensors; the price is one more (N × H × V) matrix product.
+    Method: for each chunk of rows the logits z are formed, reduced to the loss through
+    logsumexp(z), and, when gradients are wanted, turned in place into
+    ∂loss/∂z = softmax(z) − one_hot(y), from which the gradients of ``hidden``, ``weight`` and
+    ``bias`` are accumulated at once (the fused cross-entropy of large-vocabulary models);
+    the backward pass scales them by the incoming gradient. Peak extra memory is one
+    (chunk_size × V) block instead of about three (N × V) tensors, with the same three
+    (N × H × V) matrix products as the unfused loss. The price: gradients are computed in
+    the forward pass whenever they may be needed, used or not.
 
     Example:
         >>> loss = linear_cross_entropy(h.reshape(-1, 800), embedding.weight, decoder_bias, y.reshape(-1))
@@ -99,5 +97,6 @@ def linear_cross_entropy(hidden: torch.Tensor, weight: torch.Tensor, bias: torch
         raise ValueError(f"reduction: expected 'mean' or 'sum', got {reduction!r}")
     chunk_size = (max(1, LOGITS_PER_CHUNK // weight.shape[0]) if chunk_size is None
                   else check_positive_int("chunk_size", chunk_size))
-    total = _LinearCrossEntropy.apply(hidden, weight, bias, targets.long(), chunk_size)
+    with_gradients = torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in (hidden, weight, bias))
+    total = _LinearCrossEntropy.apply(hidden, weight, bias, targets.long(), chunk_size, with_gradients)
     return total / hidden.shape[0] if reduction == "mean" else total
