@@ -14,7 +14,7 @@ import pytest
 from rnnattr.data import read_tokens, synthetic_corpus, wikitext2
 from rnnattr.data.wikitext2 import Archive, SplitFile
 
-SHARED = Path("/work/shared/data/wikitext-2")
+SHARED = wikitext2.SHARED_FOLDER  # ../shared/data/wikitext-2 beside the checkout
 needs_shared = pytest.mark.skipif(not (SHARED / "valid.txt").is_file(),
                                   reason=f"{SHARED} (WikiText-2 valid/test) is absent on this machine")
 SPLITS = ("train", "valid", "test")
