@@ -11,12 +11,14 @@ from rnnattr.dynamics import (
     linear_map,
     lipschitz_estimate,
     logistic_map,
+    long_term_jacobian,
     lyapunov_spectrum,
     orbit,
     sample_box,
     tangent_step,
 )
 from rnnattr.entropy import gaussian_entropy, kozachenko_leonenko_entropy, log_abs_det_jacobian
+from rnnattr.flossing import FlossingConfig, floss, flossing_callback, flossing_loss
 from rnnattr.models import (
     LSTM,
     THETA_TRUE,
@@ -39,7 +41,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "orbit", "closed_loop", "fixed_points", "FixedPoints", "classify_stability", "kinetic_energy", "basin_labels",
-    "jacobian", "tangent_step", "lipschitz_estimate", "sample_box", "lyapunov_spectrum",
+    "jacobian", "tangent_step", "lipschitz_estimate", "sample_box", "lyapunov_spectrum", "long_term_jacobian",
+    "flossing_loss", "floss", "FlossingConfig", "flossing_callback",
     "logistic_map", "henon_map", "linear_map",
     "RecurrentModel", "LSTM", "StableLSTM", "OrthogonalRNN", "TanhRNN", "LSTMFamily",
     "chaotic_lstm", "theta_true", "THETA_TRUE",

@@ -11,7 +11,7 @@ from rnnattr.validation import check_non_negative_int, check_positive_int, check
 
 def lyapunov_spectrum(step, x0: torch.Tensor, inputs: torch.Tensor | None = None,
                       n_steps: int | None = None, k: int | None = None, transient: int = 0,
-                      *, log_floor: float = -50.0) -> torch.Tensor:
+                      *, log_floor: float = -50.0, detach_states: bool = False) -> torch.Tensor:
     """The k largest Lyapunov exponents of every trajectory, per step, natural log.
 
     Returns:
@@ -28,6 +28,11 @@ def lyapunov_spectrum(step, x0: torch.Tensor, inputs: torch.Tensor | None = None
             the Lyapunov directions by the time averaging starts.
         log_floor: ``log|R_ii|`` is clamped from below at this value; QR's backward divides
             by R, so an exactly singular step would otherwise give infinite gradients.
+        detach_states: differentiate only through the Jacobians' explicit dependence on the
+            parameters, along a trajectory treated as given. The exact gradient of a finite-T
+            exponent also follows how the trajectory itself moves with the parameters, which
+            for a chaotic system grows like e^{λ_1 T} (Lea, Allen & Haine, 2000); the frozen-
+            trajectory gradient stays bounded. Values are the same either way.
 
     Method: with Q_0 the first k columns of the identity, each step computes
     ``Q, R = qr(D_t Q)`` with D_t the state Jacobian (applied by forward-mode
@@ -52,7 +57,7 @@ def lyapunov_spectrum(step, x0: torch.Tensor, inputs: torch.Tensor | None = None
     basis = torch.eye(dim, k, dtype=x0.dtype, device=x0.device).expand(batch, dim, k)  # (B, d, k)
     log_stretch = x0.new_zeros(batch, k)
     for t in range(n_steps):
-        x, stretched = tangent_step(step, x, input_at(t), basis)
+        x, stretched = tangent_step(step, x.detach() if detach_states else x, input_at(t), basis)
         basis, r = torch.linalg.qr(stretched)  # (B, d, k), (B, k, k)
         if t >= transient:
             diagonal = r.diagonal(dim1=-2, dim2=-1).abs()  # (B, k)
