@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 import math
 import os
 from dataclasses import dataclass
@@ -56,7 +55,7 @@ from rnnattr.training.checkpoint import load_checkpoint
 from rnnattr.training.engine import Trainer
 from rnnattr.training.experiment import Experiment
 from rnnattr.training.recorder import constant_input_orbits
-from rnnattr.training.runner import CHECKPOINT_FILE, CONFIG_FILE
+from rnnattr.training.runner import CHECKPOINT_FILE, read_run_identity
 from rnnattr.validation import check_non_negative_int, check_positive_int
 
 #: The paper's test perplexities (Section 5.3), at the best validation epoch.
@@ -311,13 +310,7 @@ def load_trained_model(directory: str | os.PathLike, data: str | os.PathLike | N
                        ) -> tuple[WordLanguageModel, LanguageModelConfig]:
     """The model of a ``python -m rnnattr train lm`` run directory at its last checkpoint (CPU, eval
     mode) and the run's config. The vocabulary is rebuilt from the corpus (``data``)."""
-    directory = Path(directory)
-    if not (directory / CONFIG_FILE).is_file() or not (directory / CHECKPOINT_FILE).is_file():
-        raise ValueError(f"directory: expected a run directory with {CONFIG_FILE} and {CHECKPOINT_FILE}, "
-                         f"got {str(directory)!r}")
-    identity = json.loads((directory / CONFIG_FILE).read_text())
-    if identity.get("experiment") != "lm":
-        raise ValueError(f"directory: expected a run of the lm experiment, got {identity.get('experiment')!r}")
+    directory, identity = read_run_identity(directory, "lm")
     config = LanguageModelConfig(**{field.name: tuple(identity[field.name]) if isinstance(identity[field.name], list)
                                     else identity[field.name] for field in dataclasses.fields(LanguageModelConfig)})
     corpus = prepare_corpus(config, data)

@@ -35,10 +35,8 @@ From the command line, one run or a sweep over lengths, models and seeds (resuma
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -52,7 +50,7 @@ from rnnattr.training.checkpoint import load_checkpoint
 from rnnattr.training.engine import EarlyStopping, Trainer
 from rnnattr.training.experiment import Experiment
 from rnnattr.training.recorder import OrbitRecorder
-from rnnattr.training.runner import CHECKPOINT_FILE, CONFIG_FILE
+from rnnattr.training.runner import CHECKPOINT_FILE, read_run_identity
 from rnnattr.validation import check_positive_int
 
 #: The six input symbols, in the order of the one-hot channels: two relevant, four distractors.
@@ -230,13 +228,7 @@ def load_trained_model(directory: str | os.PathLike) -> tuple[RecurrentModel, Sy
         >>> box = torch.ones(model.state_dim)
         >>> fixed_points(model.step, torch.eye(6)[SYMBOLS.index("p")], low=-box, high=box)
     """
-    directory = Path(directory)
-    if not (directory / CONFIG_FILE).is_file() or not (directory / CHECKPOINT_FILE).is_file():
-        raise ValueError(f"directory: expected a run directory with {CONFIG_FILE} and {CHECKPOINT_FILE}, "
-                         f"got {str(directory)!r}")
-    identity = json.loads((directory / CONFIG_FILE).read_text())
-    if identity.get("experiment") != "symbols":
-        raise ValueError(f"directory: expected a run of the symbols experiment, got {identity.get('experiment')!r}")
+    directory, identity = read_run_identity(directory, "symbols")
     fields = {field.name: identity[field.name] for field in dataclasses.fields(SymbolsConfig)}
     config = SymbolsConfig(**{name: tuple(value) if isinstance(value, list) else value  # JSON lists were tuples
                               for name, value in fields.items()})

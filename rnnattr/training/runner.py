@@ -87,6 +87,23 @@ def check_run_directory(out: str | os.PathLike, config: dict) -> Path:
     return out
 
 
+def read_run_identity(directory: str | os.PathLike, experiment_name: str) -> tuple[Path, dict]:
+    """``(directory, config.json's contents)`` of a run directory of ``experiment_name`` that has a checkpoint.
+
+    Raises:
+        ValueError: no ``config.json`` or ``checkpoint.pt`` there, or a run of another experiment.
+    """
+    directory = Path(directory)
+    if not (directory / CONFIG_FILE).is_file() or not (directory / CHECKPOINT_FILE).is_file():
+        raise ValueError(f"directory: expected a run directory with {CONFIG_FILE} and {CHECKPOINT_FILE}, "
+                         f"got {str(directory)!r}")
+    identity = json.loads((directory / CONFIG_FILE).read_text())
+    if identity.get("experiment") != experiment_name:
+        raise ValueError(f"directory: expected a run of the {experiment_name} experiment, "
+                         f"got {identity.get('experiment')!r}")
+    return directory, identity
+
+
 def train_experiment(experiment: Experiment, model_name: str, size: str, out: str | os.PathLike, config=None, *,
                      device: str | torch.device = "auto", checkpoint_every: int | None = 50, progress: bool = True,
                      data: str | os.PathLike | None = None, log=print) -> str:
