@@ -3,6 +3,7 @@ norm of the gradient it carries back, the two quantities that decide whether gra
 explode or vanish (Bengio, Simard & Frasconi, 1994; Engelken, NeurIPS 2023)."""
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -81,5 +82,5 @@ def long_term_jacobian(step, x0: torch.Tensor, horizons: Sequence[int], inputs: 
                 singular = torch.linalg.svdvals(product)  # (B, d), descending
                 conditions.append(torch.log10(singular[:, 0] / singular[:, -1]))
                 back = (product.transpose(-2, -1) @ direction).norm(dim=-1)  # (B,): ‖M̂^T v‖
-                gradients.append(torch.log10(back) + log_scale / torch.log(torch.tensor(10.0, dtype=x0.dtype)))
+                gradients.append(torch.log10(back) + log_scale / math.log(10))
     return HorizonStatistics(torch.tensor(horizons), torch.stack(conditions, dim=1), torch.stack(gradients, dim=1))

@@ -55,7 +55,7 @@ from rnnattr.training.checkpoint import load_checkpoint
 from rnnattr.training.engine import Trainer
 from rnnattr.training.experiment import Experiment
 from rnnattr.training.recorder import constant_input_orbits
-from rnnattr.training.runner import CHECKPOINT_FILE, read_run_identity
+from rnnattr.training.runner import CHECKPOINT_FILE, read_run
 from rnnattr.validation import check_non_negative_int, check_positive_int
 
 #: The paper's test perplexities (Section 5.3), at the best validation epoch.
@@ -310,11 +310,9 @@ def load_trained_model(directory: str | os.PathLike, data: str | os.PathLike | N
                        ) -> tuple[WordLanguageModel, LanguageModelConfig]:
     """The model of a ``python -m rnnattr train lm`` run directory at its last checkpoint (CPU, eval
     mode) and the run's config. The vocabulary is rebuilt from the corpus (``data``)."""
-    directory, identity = read_run_identity(directory, "lm")
-    config = LanguageModelConfig(**{field.name: tuple(identity[field.name]) if isinstance(identity[field.name], list)
-                                    else identity[field.name] for field in dataclasses.fields(LanguageModelConfig)})
+    directory, model_name, config = read_run(directory, "lm", LanguageModelConfig)
     corpus = prepare_corpus(config, data)
-    model = make_model(config, identity["model"], len(corpus.vocabulary))
+    model = make_model(config, model_name, len(corpus.vocabulary))
     model.load_state_dict(load_checkpoint(directory / CHECKPOINT_FILE, map_location="cpu")["model"])
     return model.eval(), config
 

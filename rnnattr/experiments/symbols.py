@@ -34,7 +34,6 @@ From the command line, one run or a sweep over lengths, models and seeds (resuma
 """
 from __future__ import annotations
 
-import dataclasses
 import os
 from dataclasses import dataclass
 
@@ -50,7 +49,7 @@ from rnnattr.training.checkpoint import load_checkpoint
 from rnnattr.training.engine import EarlyStopping, Trainer
 from rnnattr.training.experiment import Experiment
 from rnnattr.training.recorder import OrbitRecorder
-from rnnattr.training.runner import CHECKPOINT_FILE, read_run_identity
+from rnnattr.training.runner import CHECKPOINT_FILE, read_run
 from rnnattr.validation import check_positive_int
 
 #: The six input symbols, in the order of the one-hot channels: two relevant, four distractors.
@@ -228,11 +227,8 @@ def load_trained_model(directory: str | os.PathLike) -> tuple[RecurrentModel, Sy
         >>> box = torch.ones(model.state_dim)
         >>> fixed_points(model.step, torch.eye(6)[SYMBOLS.index("p")], low=-box, high=box)
     """
-    directory, identity = read_run_identity(directory, "symbols")
-    fields = {field.name: identity[field.name] for field in dataclasses.fields(SymbolsConfig)}
-    config = SymbolsConfig(**{name: tuple(value) if isinstance(value, list) else value  # JSON lists were tuples
-                              for name, value in fields.items()})
-    model = make_model(identity["model"], len(SYMBOLS), config.hidden_size, len(CLASSES), config.seed)
+    directory, model_name, config = read_run(directory, "symbols", SymbolsConfig)
+    model = make_model(model_name, len(SYMBOLS), config.hidden_size, len(CLASSES), config.seed)
     model.load_state_dict(load_checkpoint(directory / CHECKPOINT_FILE, map_location="cpu")["model"])
     return model.eval(), config
 

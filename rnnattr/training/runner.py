@@ -87,8 +87,11 @@ def check_run_directory(out: str | os.PathLike, config: dict) -> Path:
     return out
 
 
-def read_run_identity(directory: str | os.PathLike, experiment_name: str) -> tuple[Path, dict]:
-    """``(directory, config.json's contents)`` of a run directory of ``experiment_name`` that has a checkpoint.
+def read_run(directory: str | os.PathLike, experiment_name: str, config_class: type) -> tuple[Path, str, object]:
+    """``(directory, model name, config)`` of a run directory of ``experiment_name`` that has a checkpoint.
+
+    The config is ``config_class`` rebuilt from ``config.json`` (JSON lists back to the tuples
+    the dataclass stored).
 
     Raises:
         ValueError: no ``config.json`` or ``checkpoint.pt`` there, or a run of another experiment.
@@ -101,7 +104,10 @@ def read_run_identity(directory: str | os.PathLike, experiment_name: str) -> tup
     if identity.get("experiment") != experiment_name:
         raise ValueError(f"directory: expected a run of the {experiment_name} experiment, "
                          f"got {identity.get('experiment')!r}")
-    return directory, identity
+    values = {field.name: identity[field.name] for field in dataclasses.fields(config_class)}
+    config = config_class(**{name: tuple(value) if isinstance(value, list) else value  # JSON lists were tuples
+                             for name, value in values.items()})
+    return directory, identity["model"], config
 
 
 def train_experiment(experiment: Experiment, model_name: str, size: str, out: str | os.PathLike, config=None, *,
