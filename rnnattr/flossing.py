@@ -13,8 +13,8 @@ its own optimiser, before training and optionally at chosen epochs during it: it
 term of the task loss.
 
     phase = FlossingConfig(k=75, n_updates=500)
-    floss(model, phase, sample_inputs)                       # before training
-    trainer.callbacks += (flossing_callback(phase, sample_inputs, epochs={10, 20}),)   # during training
+    floss(model, phase, sample_inputs)                                  # now
+    Trainer(..., callbacks=[flossing_callback(phase, sample_inputs, epochs={0, 10, 20})])   # before and during training
 """
 from __future__ import annotations
 
@@ -40,10 +40,11 @@ def flossing_loss(step, x0: torch.Tensor, inputs: torch.Tensor | None = None, n_
         and in ``x0`` and ``inputs``; gradients flow through every QR decomposition.
 
     Args: as :func:`rnnattr.lyapunov_spectrum` (``log_floor`` clamps log|R_ii| from below,
-    since the QR backward divides by R), and ``through_states``: False (the default, and what
-    the flossing phase uses) differentiates the exponents along the trajectory held fixed,
-    through the Jacobians and every QR; True gives the exact gradient of this finite-T loss,
-    which also follows the trajectory and explodes like e^{λ_1 T} on a chaotic network.
+    since the QR backward divides by R), and ``through_states``: False differentiates the
+    exponents along the trajectory held fixed, through the Jacobians and every QR; True gives
+    the exact gradient of this finite-T loss (the reference's, and :class:`FlossingConfig`'s
+    default), which also follows the trajectory and grows like e^{λ_1 T} on a chaotic network:
+    fine over the reference's 55 steps near λ_1 = 0, useless over hundreds of chaotic steps.
 
     Example:
         >>> flossing_loss(model.step, x0, inputs, k=75)   # x0 (B, d), inputs (B, T, m)
@@ -55,15 +56,19 @@ def flossing_loss(step, x0: torch.Tensor, inputs: torch.Tensor | None = None, n_
 
 @dataclass(frozen=True)
 class FlossingConfig:
-    """One flossing phase; defaults follow the reference implementation (Engelken, 2023)."""
+    """One flossing phase; the defaults are those of the reference implementation
+    (Engelken, 2023, github.com/RainerEngelken/GradientFlossing): k = 75 exponents of an
+    N = 80 network, 500 Adam updates at 1e-3, each on one trajectory of 55 steps whose first
+    16 only align the tangent vectors, differentiated through the states as well."""
 
     k: int = 75  # exponents flossed (N = 80 in the paper's tanh RNN)
     n_updates: int = 500  # optimiser steps of one phase
     learning_rate: float = 1e-3  # Adam, its own optimiser (not the training one)
-    n_steps: int = 300  # trajectory length per update, transient included
-    transient: int = 0  # leading steps not averaged (they still align the tangent vectors)
-    batch_size: int = 16  # trajectories per update, batched in one pass
+    n_steps: int = 55  # trajectory length per update, transient included: short, so the exact gradient stays finite
+    transient: int = 16  # leading steps not averaged (they still align the tangent vectors)
+    batch_size: int = 1  # trajectories per update, batched in one pass (the reference: one)
     initial_scale: float = 0.5  # x0 ~ N(0, initial_scale²) per coordinate
+    through_states: bool = True  # the exact gradient (the reference); False: trajectory held fixed
 
     def __post_init__(self):
         for name in ("k", "n_updates", "n_steps", "batch_size"):
@@ -109,7 +114,7 @@ def floss(model: nn.Module, config: FlossingConfig, sample_inputs: InputSampler 
         inputs = None if sample_inputs is None else sample_inputs(generator).to(parameter)
         optimizer.zero_grad(set_to_none=True)
         exponents = lyapunov_spectrum(model.step, x0.to(parameter), inputs, config.n_steps, config.k,
-                                      config.transient, detach_states=True)  # (B, k)
+                                      config.transient, detach_states=not config.through_states)  # (B, k)
         loss = exponents.pow(2).mean()
         loss.backward()
         optimizer.step()
@@ -123,10 +128,10 @@ def floss(model: nn.Module, config: FlossingConfig, sample_inputs: InputSampler 
 def flossing_callback(config: FlossingConfig, sample_inputs: InputSampler | None, epochs: Collection[int],
                       seed: int = 0, after_step: Callable[[nn.Module], object] | None = None):
     """A :class:`rnnattr.training.engine.Trainer` callback that runs :func:`floss` after each epoch
-    in ``epochs`` (1-based). Each phase's generator is seeded with ``(seed, epoch)``, so a resumed run
+    in ``epochs`` (1-based; 0 is before the first epoch: flossing before training). Each phase's generator is seeded with ``(seed, epoch)``, so a resumed run
     flosses exactly as an uninterrupted one. The phase histories are kept in ``callback.phases``
     as ``{epoch: history}``."""
-    epochs = frozenset(check_positive_int("epochs", epoch) for epoch in epochs)
+    epochs = frozenset(check_non_negative_int("epochs", epoch) for epoch in epochs)
 
     def callback(trainer, metrics: dict) -> None:
         epoch = int(metrics["epoch"])

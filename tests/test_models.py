@@ -3,7 +3,18 @@ import pytest
 import torch
 from torch import nn
 
-from rnnattr import LSTM, OrthogonalRNN, StableLSTM, TanhRNN, chaotic_lstm, jacobian, orbit, sample_box, theta_true
+from rnnattr import (
+    LSTM,
+    OrthogonalRNN,
+    StableLSTM,
+    TanhRNN,
+    chaotic_lstm,
+    jacobian,
+    orbit,
+    sample_box,
+    tangent_step,
+    theta_true,
+)
 
 f64 = torch.float64
 MODELS = [LSTM, StableLSTM, OrthogonalRNN, TanhRNN]
@@ -20,6 +31,24 @@ def test_forward_equals_rolled_step_and_readout(model_class, with_x0):
     states = orbit(model.step, model.initial_state(4).double() if x0 is None else x0, inputs=u)  # (4, 25, d)
     torch.testing.assert_close(y, model.readout(states), atol=1e-12, rtol=0)
     torch.testing.assert_close(x_last, states[:, -1], atol=1e-12, rtol=0)
+
+
+def test_tanh_rnn_closed_form_tangent_step_equals_forward_mode_and_so_do_its_gradients():
+    torch.manual_seed(0)
+    model = TanhRNN(2, 7, 1, gain=2.0).double()
+    x, u = torch.randn(5, 7, dtype=f64) * 0.5, torch.randn(5, 2, dtype=f64)
+    tangents = torch.randn(5, 7, 4, dtype=f64)
+
+    def generic(state, drive):  # the same map, not the bound method: forward-mode jvp path
+        return model.step(state, drive)
+
+    fast, slow = tangent_step(model.step, x, u, tangents), tangent_step(generic, x, u, tangents)
+    for a, b in zip(fast, slow):
+        torch.testing.assert_close(a, b, atol=1e-13, rtol=0)
+    weight = model.cell.weight_hh_l0
+    fast_grad, = torch.autograd.grad(fast[1].square().sum(), weight)
+    slow_grad, = torch.autograd.grad(slow[1].square().sum(), weight)
+    torch.testing.assert_close(fast_grad, slow_grad, atol=1e-12, rtol=0)
 
 
 @pytest.mark.parametrize("values, n_steps", [([0.5, 0.7, 1.6, 2.0], 200), ([0.95, 1.0, 1.3], 30)], ids=["calm", "chaotic"])

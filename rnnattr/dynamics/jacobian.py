@@ -20,8 +20,13 @@ def tangent_step(step, x: torch.Tensor, u: torch.Tensor | None, tangents: torch.
         ``(x_next (B, d), D tangents (B, d, k))``. The k Jacobian–vector products are one
         forward-mode pass (``torch.func.jvp``) vectorised over k with ``vmap``; the
         Jacobian itself is never formed. Differentiable with respect to everything the
-        step depends on.
+        step depends on. When ``step`` is the bound ``step`` of a model that also defines
+        ``tangent_step(x, u, tangents)`` (its Jacobian in closed form, e.g.
+        :class:`rnnattr.models.TanhRNN`), that method is used instead; the two agree.
     """
+    model = getattr(step, "__self__", None)
+    if getattr(step, "__func__", None) is getattr(type(model), "step", None) and hasattr(model, "tangent_step"):
+        return model.tangent_step(x, u, tangents)
     def push(v):  # v: (B, d), one tangent per member
         return jvp(lambda state: step(state, u), (x,), (v,))
     return vmap(push, in_dims=-1, out_dims=(None, -1))(tangents)

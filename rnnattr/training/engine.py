@@ -82,7 +82,9 @@ class Trainer:
         min_lr: stop once the schedule has lowered the learning rate below this (e.g. 1e-7
             after repeated ``ReduceLROnPlateau`` cuts); the run counts as finished.
         recorder: records orbit diagrams every ``recorder.every`` epochs (epoch 0 included).
-        callbacks: ``callback(trainer, metrics)`` after every epoch (not checkpointed).
+        callbacks: ``callback(trainer, metrics)`` after every epoch, and once with
+            ``{"epoch": 0}`` before the first (e.g. flossing before training); not
+            checkpointed, so they must act only through the model, optimiser or their own seeds.
         progress: show a ``tqdm.auto`` progress bar over epochs.
 
     The history is a list of dicts, one per epoch: ``epoch`` (1-based), ``loss`` (mean
@@ -217,6 +219,9 @@ class Trainer:
 
         status = "finished"
         started = time.perf_counter()
+        if self.epoch == 0:
+            for callback in self.callbacks:
+                callback(self, {"epoch": 0})
         if self.recorder is not None and self.epoch == 0 and self.recorder.due(0):
             self.recorder.record(self.model, 0)  # the untrained model: where the diagram starts
         bar = tqdm(total=n_epochs, initial=self.epoch, disable=not self.progress, unit="epoch")
