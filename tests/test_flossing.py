@@ -73,7 +73,7 @@ def test_a_flossing_phase_brings_the_largest_exponent_of_a_chaotic_network_near_
 
 
 def test_flossing_callback_runs_at_the_chosen_epochs_only():
-    calls = flossing_callback(FlossingConfig(k=2, n_updates=2, n_steps=5, batch_size=2), None, epochs={2})
+    calls = flossing_callback(FlossingConfig(k=2, n_updates=2, n_steps=5, transient=1, batch_size=2), None, epochs={2})
 
     class Holder:
         model = TanhRNN(1, 4, 1)
@@ -99,5 +99,5 @@ def test_k_larger_than_the_state_is_refused_before_any_update():
     model = TanhRNN(1, 4, 1)
     before = model.cell.weight_hh_l0.detach().clone()
     with pytest.raises(ValueError, match="config.k: expected at most the state dimension 4, got 5"):
-        floss(model, FlossingConfig(k=5, n_updates=1, n_steps=5))
+        floss(model, FlossingConfig(k=5, n_updates=1, n_steps=5, transient=1))
     assert torch.equal(model.cell.weight_hh_l0, before)
