@@ -1,0 +1,121 @@
+"""The flossing paper's delayed copy and XOR tasks: targets by construction, flossing before and
+during training through the trainer's callbacks, exact resumption, and the command line."""
+import dataclasses
+
+import pytest
+import torch
+
+from rnnattr import lyapunov_spectrum
+from rnnattr.cli import main
+from rnnattr.experiments.delayed_tasks import (
+    DelayedTaskConfig,
+    DelayedXorConfig,
+    delayed_task_batch,
+    load_trained_model,
+    make_model,
+    make_trainer,
+    task_metrics,
+)
+from rnnattr.experiments.registry import EXPERIMENTS
+from rnnattr.training.checkpoint import load_checkpoint
+
+
+def tiny(config_class=DelayedTaskConfig, **changes):
+    """Under a second per run: 8 units, 30-step sequences, 2 batches per epoch, 5-update phases."""
+    config = dataclasses.replace(config_class.preset("reduced"), delay=4, hidden_size=8, length=30, n_sequences=32,
+                                 n_validation=32, n_epochs=3, floss_k=6, floss_steps=20, floss_transient=5,
+                                 floss_epochs=(2,))
+    return dataclasses.replace(config, **changes)
+
+
+def test_copy_targets_are_the_inputs_d_steps_earlier():
+    x, y = delayed_task_batch("copy", 7, 5, 40, torch.Generator().manual_seed(0))
+    assert x.shape == (5, 40, 1) and set(x.unique().tolist()) == {0.0, 1.0}
+    for t in range(7, 40):
+        assert torch.equal(y[:, t], x[:, t - 7, 0])
+
+
+def test_xor_targets_are_the_parity_of_the_inputs_d_over_2_and_d_steps_earlier():
+    x, y = delayed_task_batch("xor", 6, 64, 50, torch.Generator().manual_seed(1))
+    bits = x[..., 0].long()
+    for t in range(6, 50):
+        assert torch.equal(y[:, t].long(), (bits[:, t - 3] + bits[:, t - 6]) % 2)
+    assert 0.4 < y[:, 6:].mean().item() < 0.6  # a fair coin, as the task's chance level says
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: delayed_task_batch("parity", 4, 2, 10), "task: expected one of"),
+    (lambda: delayed_task_batch("xor", 5, 2, 10), "delay: .*even delay, got 5"),
+    (lambda: delayed_task_batch("copy", 10, 2, 10), "delay: expected fewer than length=10"),
+    (lambda: DelayedTaskConfig(hidden_size=8, floss_k=9, floss_before=1), "floss_k: expected at most hidden_size=8, got 9"),
+    (lambda: DelayedXorConfig(delay=7), "delay: the XOR task needs an even delay"),
+    (lambda: DelayedTaskConfig(floss_epochs=(0,)), "floss_epochs: expected a positive integer"),
+])
+def test_bad_input_is_named(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_the_full_presets_are_the_reference_settings():
+    copy, xor = DelayedTaskConfig.preset("full"), DelayedXorConfig.preset("full")
+    assert (copy.task, xor.task) == ("copy", "xor")
+    assert (copy.hidden_size, copy.floss_k, copy.length, copy.batch_size, copy.learning_rate) == (80, 75, 300, 16, 1e-3)
+    assert copy.n_epochs * copy.n_sequences // copy.batch_size == 3000  # the reference's updates
+    assert xor.preset("reduced").task == "xor"
+    model = make_model(copy)  # recurrent N(0, 1/N), input N(0, 1)
+    assert model.cell.weight_hh_l0.std().item() == pytest.approx(1 / 80 ** 0.5, rel=0.05)
+    assert model.cell.weight_ih_l0.std().item() == pytest.approx(1.0, rel=0.35)
+
+
+def test_flossing_before_training_brings_the_flossed_exponents_near_zero():
+    config = dataclasses.replace(DelayedTaskConfig.preset("reduced"), floss_before=60, n_epochs=1)
+    trainer = make_trainer(config, progress=False)
+    generator = torch.Generator().manual_seed(7)
+    x0 = torch.randn(8, config.hidden_size, generator=generator) * 0.5
+    bits = torch.randint(0, 2, (8, 300, 1), generator=generator).float()
+
+    def flossed_exponents():
+        with torch.no_grad():
+            return lyapunov_spectrum(trainer.model.step, x0, bits, k=config.floss_k, transient=50).mean(0)
+
+    before = flossed_exponents()
+    trainer.callbacks[0](trainer, {"epoch": 0})  # what fit does before the first epoch
+    after = flossed_exponents()
+    assert before.abs().mean() > 0.4 and after.abs().mean() < 0.1 * before.abs().mean(), (before, after)
+    phase = trainer.callbacks[0].phases[0]
+    assert len(phase) == 60 and phase[-1]["loss"] < 0.05 * phase[0]["loss"]
+
+
+def test_a_resumed_flossed_run_equals_an_uninterrupted_one(tmp_path):
+    config = tiny(floss_before=5, floss_during=5)
+    whole = make_trainer(config, progress=False)
+    whole.fit(3)
+    first = make_trainer(config, progress=False)
+    first.fit(1, checkpoint_path=tmp_path / "c.pt")  # flossed at epoch 0, not yet at epoch 2
+    resumed = make_trainer(config, progress=False)
+    resumed.load_state_dict(load_checkpoint(tmp_path / "c.pt"))
+    resumed.fit(3)  # must not floss "before training" again, and must floss at epoch 2
+    assert list(resumed.callbacks[1].phases) == [2] and list(resumed.callbacks[0].phases) == []
+    for a, b in zip(whole.model.parameters(), resumed.model.parameters()):
+        torch.testing.assert_close(a, b, atol=0, rtol=0)
+    assert [row["loss"] for row in whole.history] == [row["loss"] for row in resumed.history]
+
+
+def test_a_short_delay_is_learnt_and_the_trained_network_is_what_the_command_line_stores(tmp_path):
+    argv = ["train", "copy", "--model", "rnn", "--size", "reduced", "--delay", "3", "--hidden-size", "16",
+            "--length", "40", "--epochs", "40", "--no-progress", "--device", "cpu", "--out", str(tmp_path)]
+    assert main(argv) == 0
+    model, config = load_trained_model(tmp_path, "copy")
+    x, y = delayed_task_batch("copy", 3, config.n_validation, 40, torch.Generator().manual_seed(1))
+    metrics = task_metrics(model, x, y, 3)
+    assert metrics["val_accuracy"] >= config.target_accuracy  # stopped early, solved
+    with pytest.raises(ValueError, match="task: expected one of"):
+        load_trained_model(tmp_path, "parity")
+    with pytest.raises(ValueError, match="expected a run of the xor experiment"):
+        load_trained_model(tmp_path, "xor")
+
+
+def test_both_tasks_are_registered_with_their_flossing_options():
+    for name in ("copy", "xor"):
+        assert {"delay", "floss_before", "floss_during"} <= set(EXPERIMENTS[name].options)
+        assert EXPERIMENTS[name].config("reduced").task == name
