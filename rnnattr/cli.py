@@ -36,15 +36,16 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def _positive(kind):
+def _positive(kind, allow_zero: bool = False):
+    """Parse a positive int or float (or zero too: for options whose 0 switches something off)."""
     def parse(text: str):
         try:
             value = kind(text)
         except ValueError:
             value = None
-        if value is None or not value > 0:
-            raise argparse.ArgumentTypeError(f"expected a positive {'integer' if kind is int else 'number'}, "
-                                             f"got {text!r}")
+        if value is None or not (value >= 0 if allow_zero else value > 0):
+            raise argparse.ArgumentTypeError(f"expected a {'non-negative' if allow_zero else 'positive'} "
+                                             f"{'integer' if kind is int else 'number'}, got {text!r}")
         return value
     return parse
 
@@ -112,9 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
                                                            "where missing and the network allows)")
         defaults = experiment.config_class()
         for field in experiment.options:
-            kind = type(getattr(defaults, field))
+            default = getattr(defaults, field)
             sub.add_argument("--" + field.replace("_", "-"), dest="option_" + field, metavar=field.upper(),
-                             type=_positive(kind), help=f"override the preset's {field} ({kind.__name__})")
+                             type=_positive(type(default), allow_zero=default == 0),
+                             help=f"override the preset's {field} ({type(default).__name__}"
+                                  f"{', 0 for none' if default == 0 else ''})")
     sweep = commands.add_parser("sweep", formatter_class=formatter, help="train a grid of runs and tabulate them",
                                 description="Train every combination of models, seeds and option values as an "
                                             "independent run under --out (OPTION=VALUE/.../MODEL/seed=S), on local "
@@ -139,9 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
                          help="auto (cuda where the run goes, if available), cpu, cuda or cuda:N")
         defaults = experiment.config_class()
         for field in experiment.options:
-            kind = type(getattr(defaults, field))
+            default = getattr(defaults, field)
             sub.add_argument(_sweep_flag(field), dest="grid_" + field, nargs="+", metavar=field.upper(),
-                             type=_positive(kind), help=f"{field} values ({kind.__name__}; default: the preset's)")
+                             type=_positive(type(default), allow_zero=default == 0),
+                             help=f"{field} values ({type(default).__name__}"
+                                  f"{', 0 for none' if default == 0 else ''}; default: the preset's)")
     return parser
 
 

@@ -128,8 +128,9 @@ def floss(model: nn.Module, config: FlossingConfig, sample_inputs: InputSampler 
 def flossing_callback(config: FlossingConfig, sample_inputs: InputSampler | None, epochs: Collection[int],
                       seed: int = 0, after_step: Callable[[nn.Module], object] | None = None):
     """A :class:`rnnattr.training.engine.Trainer` callback that runs :func:`floss` after each epoch
-    in ``epochs`` (1-based; 0 is before the first epoch: flossing before training). Each phase's generator is seeded with ``(seed, epoch)``, so a resumed run
-    flosses exactly as an uninterrupted one. The phase histories are kept in ``callback.phases``
+    in ``epochs`` (1-based; 0 is before the first epoch: flossing before training). Each phase's
+    generator is seeded with ``(seed, epoch)``, so a resumed run flosses exactly as an
+    uninterrupted one. The phase histories are kept in ``callback.phases``
     as ``{epoch: history}``."""
     epochs = frozenset(check_non_negative_int("epochs", epoch) for epoch in epochs)
 

@@ -47,7 +47,8 @@ def test_xor_targets_are_the_parity_of_the_inputs_d_over_2_and_d_steps_earlier()
     (lambda: delayed_task_batch("parity", 4, 2, 10), "task: expected one of"),
     (lambda: delayed_task_batch("xor", 5, 2, 10), "delay: .*even delay, got 5"),
     (lambda: delayed_task_batch("copy", 10, 2, 10), "delay: expected fewer than length=10"),
-    (lambda: DelayedTaskConfig(hidden_size=8, floss_k=9, floss_before=1), "floss_k: expected at most hidden_size=8, got 9"),
+    (lambda: DelayedTaskConfig(hidden_size=8, floss_k=9, floss_before=1),
+     "floss_k: expected at most hidden_size=8, got 9"),
     (lambda: DelayedXorConfig(delay=7), "delay: the XOR task needs an even delay"),
     (lambda: DelayedTaskConfig(floss_epochs=(0,)), "floss_epochs: expected a positive integer"),
 ])
@@ -119,3 +120,17 @@ def test_both_tasks_are_registered_with_their_flossing_options():
     for name in ("copy", "xor"):
         assert {"delay", "floss_before", "floss_during"} <= set(EXPERIMENTS[name].options)
         assert EXPERIMENTS[name].config("reduced").task == name
+
+
+def test_a_command_line_sweep_compares_conditions_with_zero_meaning_no_flossing(tmp_path, capsys):
+    argv = ["sweep", "copy", "--size", "reduced", "--models", "rnn", "--seeds", "0", "--delays", "3",
+            "--hidden-sizes", "8", "--lengths", "20", "--floss-ks", "4", "--epochs", "2", "--jobs", "1",
+            "--out", str(tmp_path)]
+    with pytest.raises(SystemExit) as exit:
+        main([*argv, "--floss-befores", "-1"])
+    assert exit.value.code == 2 and "expected a non-negative integer, got '-1'" in capsys.readouterr().err
+    assert main([*argv, "--floss-befores", "0", "3"]) == 0
+    for before in (0, 3):
+        _, config = load_trained_model(tmp_path / f"delay=3/hidden_size=8/length=20/floss_before={before}/"
+                                                  f"floss_k=4/rnn/seed=0", "copy")
+        assert (config.floss_before, config.floss_k, config.n_epochs) == (before, 4, 2)

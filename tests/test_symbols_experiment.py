@@ -6,17 +6,21 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from rnnattr.dynamics import orbit
+from rnnattr.cli import main
+from rnnattr.dynamics import lyapunov_spectrum, orbit
 from rnnattr.experiments.registry import EXPERIMENTS
 from rnnattr.experiments.symbols import (
     CLASSES,
     FIRST_POSITIONS,
+    FLOSS_TRANSIENT,
     SECOND_POSITIONS,
     SYMBOLS,
     SymbolsConfig,
     accuracy,
     classification_loss,
     data_seeds,
+    flossing_epochs,
+    flossing_phase,
     load_trained_model,
     make_trainer,
     orbit_kinds,
@@ -25,6 +29,7 @@ from rnnattr.experiments.symbols import (
 )
 from rnnattr.models import make_model
 from rnnattr.results import load_result
+from rnnattr.training.checkpoint import load_checkpoint
 from rnnattr.training.runner import train_experiment
 
 
@@ -157,3 +162,97 @@ def test_the_command_line_experiment_stores_accuracy_histories_and_orbit_records
     assert accuracy(model, u_val, labels_val) == metadata["final_metrics"]["val_accuracy"]
     with pytest.raises(ValueError, match="directory"):
         load_trained_model(tmp_path / "nosuch")
+
+
+# -- gradient flossing --------------------------------------------------------------------------
+def tiny_flossed(**changes) -> SymbolsConfig:
+    """Seconds per run: 8 units (state [h, c] of 16), 40 sequences of the shortest length, 2-update phases."""
+    config = dataclasses.replace(SymbolsConfig.preset("reduced"), length=50, hidden_size=8, n_sequences=40,
+                                 n_validation=40, n_initial_states=2, burn_in=20, n_kept=5, floss_updates=2,
+                                 floss_k=8, floss_learning_rate=3e-2)
+    return dataclasses.replace(config, **changes)
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"floss_k": 9}, r"floss_k: expected at most hidden_size = 8 \(the orthogonal RNN's state size\), got 9"),
+    ({"floss_updates": -1}, "floss_updates"),
+    ({"floss_during": -1}, "floss_during"),
+    ({"floss_every": 0}, "floss_every"),
+    ({"floss_k": 0}, "floss_k"),
+    ({"floss_learning_rate": 0.0}, "floss_learning_rate"),
+])
+def test_bad_flossing_fields_are_refused(changes, message):
+    with pytest.raises(ValueError, match=message):
+        tiny_flossed(**changes)
+
+
+def test_floss_k_only_matters_when_flossing_and_fits_every_models_state():
+    plain = tiny_flossed(floss_updates=0, hidden_size=4)  # k = 8 > 4, unused: allowed
+    assert flossing_epochs(plain) == [] and make_trainer(plain, "lstm", progress=False).callbacks == ()
+    # the orthogonal RNN's flat state is h alone (8 here), an LSTM's [h, c] (16)
+    assert make_trainer(tiny_flossed(), "ornn", progress=False).model.state_dim == 8
+
+
+def test_flossing_epochs_are_before_training_then_every_floss_every_and_the_phase_drives_the_task_length():
+    assert flossing_epochs(tiny_flossed()) == [0]
+    assert flossing_epochs(tiny_flossed(floss_during=3, floss_every=10, n_epochs=80)) == [0, 10, 20, 30]
+    assert flossing_epochs(tiny_flossed(floss_during=3, floss_every=30, n_epochs=80)) == [0, 30, 60]  # 90 ≥ 80
+    phase = flossing_phase(tiny_flossed(floss_updates=7, length=60, floss_learning_rate=0.01))
+    assert (phase.k, phase.n_updates, phase.learning_rate, phase.n_steps, phase.transient) == (8, 7, 0.01, 60,
+                                                                                              FLOSS_TRANSIENT)
+    with pytest.raises(ValueError, match="floss_updates"):
+        flossing_phase(tiny_flossed(floss_updates=0))
+
+
+def test_a_flossed_run_flosses_before_the_first_epoch_and_moves_the_exponents_towards_zero():
+    config = tiny_flossed(floss_updates=5)
+    u = symbol_sequences(4, config.length, torch.Generator().manual_seed(5))[0]  # (4, 50, 6)
+
+    def exponents(model):  # all 16, mean over 4 task sequences
+        with torch.no_grad():
+            return lyapunov_spectrum(model.step, model.initial_state(4), u, k=16, transient=16).mean(0)
+
+    plain, flossed = (make_trainer(c, "lstm", progress=False) for c in (tiny_flossed(floss_updates=0), config))
+    before = exponents(flossed.model)
+    torch.testing.assert_close(before, exponents(plain.model), rtol=0, atol=0)  # the same initial weights
+    seen = {}
+    flossed.callbacks += (lambda trainer, metrics: seen.setdefault(metrics["epoch"], exponents(trainer.model)),)
+    flossed.fit(1)
+    plain.fit(1)
+    assert list(flossed.callbacks[0].phases) == [0] and len(flossed.callbacks[0].phases[0]) == 5
+    after = seen[0]  # after the epoch-0 callback (the phase), before the first training epoch
+    # an untrained LSTM contracts (λ_1 ≈ −0.4 here); flossing pulls the whole spectrum towards 0
+    assert before[0] < after[0] < 0 and after.pow(2).mean() < 0.5 * before.pow(2).mean()
+    # the epoch-0 orbit record is of the flossed model, so it differs from the plain run's
+    assert not torch.equal(flossed.recorder.outputs[0], plain.recorder.outputs[0])
+
+
+def test_a_flossed_run_resumed_from_its_checkpoint_equals_the_uninterrupted_run(tmp_path):
+    # phases before training and after epochs 2 and 4; the run is interrupted after epoch 3
+    config = tiny_flossed(n_epochs=6, floss_k=2, floss_during=2, floss_every=2)
+    straight = make_trainer(config, "lstm", progress=False)
+    straight.fit(6)
+    assert sorted(straight.callbacks[0].phases) == [0, 2, 4]
+    interrupted = make_trainer(config, "lstm", progress=False)
+    interrupted.fit(3, checkpoint_path=tmp_path / "checkpoint.pt")
+    resumed = make_trainer(config, "lstm", progress=False)
+    resumed.load_state_dict(load_checkpoint(tmp_path / "checkpoint.pt"))
+    resumed.fit(6)
+    assert sorted(resumed.callbacks[0].phases) == [4]  # the one phase left
+    assert resumed.callbacks[0].phases[4] == straight.callbacks[0].phases[4]
+    assert resumed.history == straight.history
+    for name, value in straight.model.state_dict().items():
+        assert torch.equal(resumed.model.state_dict()[name], value), name
+
+
+def test_the_command_line_trains_a_flossed_run_and_refuses_a_bad_k_in_one_line(tmp_path, capsys):
+    argv = ["train", "symbols", "--model", "lstm", "--size", "reduced", "--length", "50", "--hidden-size", "4",
+            "--n-sequences", "20", "--epochs", "2", "--floss-updates", "2", "--no-progress", "--device", "cpu"]
+    with pytest.raises(SystemExit) as exit:
+        main([*argv, "--floss-k", "9", "--out", str(tmp_path / "bad")])
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert exit.value.code == 2 and len(lines) == 1 and "floss_k: expected at most" in lines[0]
+    assert not (tmp_path / "bad").exists()  # refused before any work
+    assert main([*argv, "--floss-k", "4", "--out", str(tmp_path / "run")]) == 0
+    model, stored = load_trained_model(tmp_path / "run")
+    assert (stored.floss_updates, stored.floss_k, stored.floss_during) == (2, 4, 0)

@@ -11,6 +11,13 @@ exponentially fast; it solves l = 100 but stays at chance (0.25) from l = 200 on
 LSTM succeeds up to l = 200 and the orthogonal RNN up to l = 500 (Ribeiro, Tiels, Aguirre &
 Schön, AISTATS 2020, Section 5.2, Table 1 — :data:`PAPER_TABLE_1`).
 
+Gradient flossing (Engelken, NeurIPS 2023; :mod:`rnnattr.flossing`) is an option of every run
+(``floss_updates > 0``): before training, and optionally every ``floss_every`` epochs during it,
+a separate Adam phase pushes the model's ``floss_k`` largest Lyapunov exponents towards 0 along
+trajectories driven by fresh symbol sequences of the run's length. An untrained LSTM is a
+contraction on this task (λ_1 < 0: it forgets at the rate λ_1 per step); exponents near 0 keep
+the gradient across the l − 49 distractor steps from vanishing.
+
 The orbit diagrams during training (their Figure 7) hold one symbol at the input for ever and
 follow the 4 output logits after a burn-in of 400 steps, from several initial states: as the
 LSTM learns, its fixed points multiply through bifurcations (and a spurious periodic orbit
@@ -31,6 +38,8 @@ From the command line, one run or a sweep over lengths, models and seeds (resuma
     python -m rnnattr train symbols --model lstm --size full --length 200 --out runs/symbols-lstm-200
     python -m rnnattr sweep symbols --size full --lengths 50 100 200 300 500 --models lstm slstm ornn \\
         --seeds 0 1 2 3 4 --out runs/table1
+    python -m rnnattr sweep symbols --size full --lengths 300 500 --models lstm --floss-updates 500 \\
+        --seeds 0 1 2 3 4 --out runs/table1-floss                   # a flossed LSTM (sweep list flags: option + s)
 """
 from __future__ import annotations
 
@@ -43,6 +52,7 @@ import torch
 import torch.nn.functional as F
 
 from rnnattr.experiments.presets import select_preset
+from rnnattr.flossing import FlossingConfig, flossing_callback
 from rnnattr.models import RecurrentModel, StableLSTM
 from rnnattr.models.factory import MODEL_LABELS, make_model
 from rnnattr.training.checkpoint import load_checkpoint
@@ -50,7 +60,7 @@ from rnnattr.training.engine import EarlyStopping, Trainer
 from rnnattr.training.experiment import Experiment
 from rnnattr.training.recorder import OrbitRecorder
 from rnnattr.training.runner import CHECKPOINT_FILE, read_run
-from rnnattr.validation import check_positive_int
+from rnnattr.validation import check_non_negative_int, check_positive_int
 
 #: The six input symbols, in the order of the one-hot channels: two relevant, four distractors.
 SYMBOLS = ("p", "q", "a", "b", "c", "d")
@@ -88,11 +98,24 @@ class SymbolsConfig:
     burn_in: int = 400  # the paper's
     n_kept: int = 50  # steps kept per orbit: enough to tell a fixed point from a short cycle
     seed: int = 0
+    # gradient flossing (Engelken, 2023), not in the paper: off by default
+    floss_updates: int = 0  # Adam updates per flossing phase (the reference: 500); 0: no flossing, the paper's models
+    floss_k: int = 200  # exponents flossed, at most hidden_size: every model's state has that many
+    floss_learning_rate: float = 1e-3  # the phase's own Adam (the reference's)
+    floss_during: int = 0  # phases during training, after epochs floss_every, 2·floss_every, …; 0: only before
+    floss_every: int = 100  # epochs between phases during training
 
     def __post_init__(self):
         for name in ("length", "hidden_size", "n_sequences", "n_validation", "n_epochs", "batch_size",
-                     "record_every", "n_initial_states", "burn_in", "n_kept"):
+                     "record_every", "n_initial_states", "burn_in", "n_kept", "floss_k", "floss_every"):
             check_positive_int(name, getattr(self, name))
+        for name in ("floss_updates", "floss_during"):
+            check_non_negative_int(name, getattr(self, name))
+        if self.floss_updates and self.floss_k > self.hidden_size:  # unused without flossing
+            raise ValueError(f"floss_k: expected at most hidden_size = {self.hidden_size} (the orthogonal RNN's "
+                             f"state size), got {self.floss_k}")
+        if not self.floss_learning_rate > 0:
+            raise ValueError(f"floss_learning_rate: expected a positive number, got {self.floss_learning_rate}")
         if self.length <= SECOND_POSITIONS[1]:
             raise ValueError(f"length: expected more than {SECOND_POSITIONS[1]} steps (the second relevant "
                              f"symbol may sit at step {SECOND_POSITIONS[1]}), got {self.length}")
@@ -115,8 +138,11 @@ PRESETS = {
     # full preset (see the chapter)
     "reduced": SymbolsConfig(length=100, hidden_size=32, n_sequences=300, n_validation=300, n_epochs=80,
                              batch_size=20, milestones=(60,), record_every=2, n_initial_states=6, burn_in=400,
-                             n_kept=30),
+                             n_kept=30, floss_k=32, floss_every=10),
 }
+
+#: Leading steps of a flossing trajectory that only align the tangent vectors (the reference's).
+FLOSS_TRANSIENT = 16
 
 
 def symbol_sequences(n_sequences: int, length: int, generator: torch.Generator | None = None
@@ -178,6 +204,47 @@ def accuracy(model: RecurrentModel, u: torch.Tensor, labels: torch.Tensor, batch
     return validation_metrics(model, u, labels, batch_size)["val_accuracy"]
 
 
+def flossing_epochs(config: SymbolsConfig) -> list[int]:
+    """The epochs after which a run flosses: 0 (before training), then ``floss_every``, 2·``floss_every``,
+    … (``floss_during`` of them, those before ``n_epochs``); none when ``floss_updates`` is 0.
+
+    Example:
+        >>> flossing_epochs(SymbolsConfig(floss_updates=500, floss_during=2, floss_every=100))   # [0, 100, 200]
+    """
+    if not config.floss_updates:
+        return []
+    return [epoch for epoch in range(0, config.floss_every * config.floss_during + 1, config.floss_every)
+            if epoch < config.n_epochs]
+
+
+def flossing_phase(config: SymbolsConfig) -> FlossingConfig:
+    """One flossing phase of a run: ``floss_k`` exponents, ``floss_updates`` Adam updates at
+    ``floss_learning_rate``, each on one trajectory of the run's ``length`` steps (the first
+    :data:`FLOSS_TRANSIENT` align the tangent vectors), exact gradient (the reference's)."""
+    if not config.floss_updates:
+        raise ValueError("config: expected a flossed run (floss_updates > 0), got floss_updates=0")
+    return FlossingConfig(k=config.floss_k, n_updates=config.floss_updates,
+                          learning_rate=config.floss_learning_rate, n_steps=config.length, transient=FLOSS_TRANSIENT)
+
+
+def _flossing(config: SymbolsConfig, model_name: str):
+    """The Trainer callback of a flossed run: phases at :func:`flossing_epochs`, driven by fresh symbol
+    sequences from the phase's generator; none once the run has reached its target (the stored
+    model is then the one whose validation accuracy was measured)."""
+    phase = flossing_phase(config)
+    run_phase = flossing_callback(phase, lambda generator: symbol_sequences(phase.batch_size, config.length,
+                                                                            generator)[0],  # (batch, l, 6)
+                                  flossing_epochs(config), seed=config.seed,
+                                  after_step=StableLSTM.project_ if model_name == "slstm" else None)
+
+    def callback(trainer: Trainer, metrics: dict) -> None:
+        if trainer.early_stopping is None or metrics["epoch"] == 0 or not trainer.early_stopping.reached(metrics):
+            run_phase(trainer, metrics)
+
+    callback.phases = run_phase.phases  # {epoch: history of that phase}, as flossing_callback's
+    return callback
+
+
 def make_trainer(config: SymbolsConfig, model_name: str, device: torch.device | str = "cpu",
                  progress: bool = True) -> Trainer:
     """The symbols experiment for one model, ready to ``fit(config.n_epochs)``.
@@ -188,11 +255,16 @@ def make_trainer(config: SymbolsConfig, model_name: str, device: torch.device | 
     LSTM projected after every step; after every epoch the validation loss and accuracy join
     the history (``val_loss``, ``val_accuracy``) and training stops once ``val_accuracy``
     reaches ``target_accuracy``. The recorder keeps the 4 logits of orbits under each of the 6
-    constant one-hot inputs every ``record_every`` epochs.
+    constant one-hot inputs every ``record_every`` epochs. With ``floss_updates > 0`` the
+    trainer's one callback flosses the model before training and at :func:`flossing_epochs`
+    (see :func:`flossing_phase`; its ``phases`` keep each phase's history), projecting the
+    stable LSTM after every flossing update too.
 
     Example:
         >>> trainer = make_trainer(SymbolsConfig.preset("reduced"), "lstm")
         >>> trainer.fit(30); trainer.history[-1]["val_accuracy"]
+        >>> flossed = make_trainer(dataclasses.replace(SymbolsConfig.preset("reduced"), floss_updates=100), "lstm")
+        >>> flossed.callbacks[0].phases[0][-1]["lambda_max"]   # after fit: λ_1 at the last update before training
     """
     device = torch.device(device)
     train_seed, validation_seed = data_seeds(config.seed)
@@ -215,7 +287,8 @@ def make_trainer(config: SymbolsConfig, model_name: str, device: torch.device | 
                    after_step=StableLSTM.project_ if model_name == "slstm" else None,
                    evaluate=lambda model: validation_metrics(model, u_val, labels_val),
                    early_stopping=EarlyStopping("val_accuracy", config.target_accuracy, "max"),
-                   recorder=recorder, progress=progress)
+                   recorder=recorder, callbacks=[_flossing(config, model_name)] if config.floss_updates else (),
+                   progress=progress)
 
 
 def load_trained_model(directory: str | os.PathLike) -> tuple[RecurrentModel, SymbolsConfig]:
@@ -354,7 +427,8 @@ EXPERIMENT = Experiment(
     config_class=SymbolsConfig,
     build=make_trainer,
     summarize=summarize,
-    options=("length", "hidden_size", "learning_rate", "n_sequences"),
+    options=("length", "hidden_size", "learning_rate", "n_sequences", "floss_updates", "floss_k",
+             "floss_learning_rate", "floss_during", "floss_every"),
     result_records=100,
     result_steps=20,
     table_metric="val_accuracy",

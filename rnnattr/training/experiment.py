@@ -30,8 +30,8 @@ class Experiment:
             in the result artifact.
         models: the ``--model`` values it accepts.
         options: int or float config fields exposed as experiment-specific flags: field
-            ``length`` becomes ``--length`` (a positive number of the default's type),
-            overriding the preset.
+            ``length`` becomes ``--length`` (a positive number of the default's type, or
+            zero too where the default is 0, e.g. ``floss_before``), overriding the preset.
         result_records: at most this many orbit records (evenly spaced) go into the result.
         result_steps: at most this many kept steps of each recorded orbit go into the result.
         table_metric: the ``summarize`` entry a sweep table reports per run (median and range

@@ -362,12 +362,14 @@ def _check_grid(experiment: Experiment, grid: Mapping) -> dict[str, list]:
     defaults = experiment.config_class()
     checked = {}
     for name in (name for name in experiment.options if name in grid):
-        kind = type(getattr(defaults, name))
+        default = getattr(defaults, name)
+        kind, zero_allowed = type(default), default == 0  # an option whose default is 0 (off) takes 0
         values = _distinct(f"grid[{name!r}]", grid[name])
         allowed = (int,) if kind is int else (int, float)
-        if any(isinstance(v, bool) or not isinstance(v, allowed) or not 0 < v < math.inf for v in values):
-            raise ValueError(f"grid[{name!r}]: expected positive {'integers' if kind is int else 'numbers'}, "
-                             f"got {values}")
+        if any(isinstance(v, bool) or not isinstance(v, allowed) or not v < math.inf
+               or not (v >= 0 if zero_allowed else v > 0) for v in values):
+            raise ValueError(f"grid[{name!r}]: expected {'non-negative' if zero_allowed else 'positive'} "
+                             f"{'integers' if kind is int else 'numbers'}, got {values}")
         checked[name] = [kind(value) for value in values]
     return checked
 
