@@ -23,6 +23,16 @@ def test_a_diagonal_linear_map_gives_the_ratio_of_its_eigenvalues_to_the_power_t
                                rtol=1e-10, atol=1e-10)
 
 
+def test_the_condition_number_over_the_k_leading_directions():
+    # diag(1.1, 1.0, 0.5): σ_1/σ_2 = 1.1^T; the whole matrix's would be 2.2^T
+    step = linear_map(torch.diag(torch.tensor([1.1, 1.0, 0.5], dtype=torch.float64)))
+    stats = long_term_jacobian(step, torch.zeros(1, 3, dtype=torch.float64), [10, 30], k=2)
+    torch.testing.assert_close(stats.log10_condition, torch.tensor([[10.0, 30.0]], dtype=torch.float64)
+                               * math.log10(1.1), rtol=0, atol=1e-9)
+    with pytest.raises(ValueError, match="k: expected at most the state dimension d=3, got 4"):
+        long_term_jacobian(step, torch.zeros(1, 3, dtype=torch.float64), [10], k=4)
+
+
 def test_an_orthogonal_map_keeps_the_condition_number_one_and_the_gradient_norm():
     q, _ = torch.linalg.qr(torch.randn(6, 6, dtype=torch.float64, generator=torch.Generator().manual_seed(0)))
     stats = long_term_jacobian(linear_map(q), torch.zeros(1, 6, dtype=torch.float64), [5, 500])

@@ -20,7 +20,7 @@ class HorizonStatistics:
 
     Attributes:
         horizons: (H,) the horizons T, ascending.
-        log10_condition: (B, H) log10 of σ_max / σ_min of ∂x_T/∂x_0. float64 resolves
+        log10_condition: (B, H) log10 of σ_1 / σ_k of ∂x_T/∂x_0 (σ_max / σ_min by default). float64 resolves
             ratios up to about 1e15; above that the product is numerically singular and the
             value is a lower bound (or inf).
         log10_gradient_norm: (B, H) log10 ‖∂L_T/∂x_0‖ for the loss L_T = ⟨v, x_T⟩ with the
@@ -33,7 +33,7 @@ class HorizonStatistics:
 
 
 def long_term_jacobian(step, x0: torch.Tensor, horizons: Sequence[int], inputs: torch.Tensor | None = None,
-                       direction: torch.Tensor | None = None) -> HorizonStatistics:
+                       direction: torch.Tensor | None = None, k: int | None = None) -> HorizonStatistics:
     """Condition number and back-propagated gradient norm of ∂x_T/∂x_0 at every horizon T.
 
     Args:
@@ -43,6 +43,9 @@ def long_term_jacobian(step, x0: torch.Tensor, horizons: Sequence[int], inputs: 
         horizons: the horizons T to report, positive integers.
         inputs: ``None``, constant (B, m) or a sequence (B, T_max, m) (see :func:`rnnattr.orbit`).
         direction: v (d,), the loss's direction; default the normalised all-ones vector.
+        k: the condition number is σ_1 / σ_k, over the k largest singular values (the
+            directions gradient flossing acts on when it flosses k exponents); default d,
+            the whole matrix's σ_max / σ_min.
 
     Returns:
         :class:`HorizonStatistics`.
@@ -68,6 +71,9 @@ def long_term_jacobian(step, x0: torch.Tensor, horizons: Sequence[int], inputs: 
         direction = torch.ones(dim, dtype=x0.dtype, device=x0.device)
     check_tensor("direction", direction, (dim,))
     direction = direction / direction.norm()
+    k = dim if k is None else check_positive_int("k", k)
+    if k > dim:
+        raise ValueError(f"k: expected at most the state dimension d={dim}, got {k}")
     with torch.no_grad():  # a diagnostic: nothing here needs a graph
         x = x0
         product = torch.eye(dim, dtype=x0.dtype, device=x0.device).expand(batch, dim, dim)  # (B, d, d), normalised
@@ -80,7 +86,7 @@ def long_term_jacobian(step, x0: torch.Tensor, horizons: Sequence[int], inputs: 
             log_scale = log_scale + scale.log()
             if t in horizons:
                 singular = torch.linalg.svdvals(product)  # (B, d), descending
-                conditions.append(torch.log10(singular[:, 0] / singular[:, -1]))
+                conditions.append(torch.log10(singular[:, 0] / singular[:, k - 1]))
                 back = (product.transpose(-2, -1) @ direction).norm(dim=-1)  # (B,): ‖M̂^T v‖
                 gradients.append(torch.log10(back) + log_scale / math.log(10))
     return HorizonStatistics(torch.tensor(horizons), torch.stack(conditions, dim=1), torch.stack(gradients, dim=1))

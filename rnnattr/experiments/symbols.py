@@ -386,17 +386,19 @@ def _orbit_diagram(axis, arrays: dict[str, np.ndarray], symbol: str, output: str
 
 
 def plot_orbit_diagrams(runs: dict[str, dict[str, np.ndarray]], pairs=(("p", "(p,p)"), ("b", "(p,p)")),
-                        title: str = ""):
+                        title: str = "", labels: dict[str, str] | None = None):
     """Figure 7: orbit diagrams during training, one row per model, one column per (input, output)
     pair: the logit of ``output`` after the burn-in under the constant input ``symbol``, from every
     recorded initial state, against the epoch. One point per epoch: a fixed point; several: several
-    fixed points (or a cycle); a vertical smear: an orbit that keeps moving."""
+    fixed points (or a cycle); a vertical smear: an orbit that keeps moving. Rows are labelled by
+    ``labels[name]`` (default: the model's name in the paper)."""
+    labels = MODEL_LABELS if labels is None else labels
     fig, axes = plt.subplots(len(runs), len(pairs), figsize=(5.2 * len(pairs), 2.3 * len(runs)), sharex=True,
                              squeeze=False)
     for row, (name, arrays) in enumerate(runs.items()):
         for axis, (symbol, output) in zip(axes[row], pairs):
             _orbit_diagram(axis, arrays, symbol, output)
-            axis.set_ylabel(f"{MODEL_LABELS[name]}\nlogit {output}", fontsize=9)
+            axis.set_ylabel(f"{labels[name]}\nlogit {output}", fontsize=9)
             if row == 0:
                 axis.set_title(f"input {symbol} → output {output}")
     for axis in axes[-1]:
