@@ -100,6 +100,8 @@ def floss(model: nn.Module, config: FlossingConfig, sample_inputs: InputSampler 
 
     Raises:
         ValueError: ``config.k`` exceeds the model's state dimension (before any update).
+        FloatingPointError: an update's loss or gradient is not finite; the model keeps the
+            parameters of the update before.
     """
     if config.k > model.state_dim:
         raise ValueError(f"config.k: expected at most the state dimension {model.state_dim}, got {config.k}")
@@ -117,6 +119,13 @@ def floss(model: nn.Module, config: FlossingConfig, sample_inputs: InputSampler 
                                       config.transient, detach_states=not config.through_states)  # (B, k)
         loss = exponents.pow(2).mean()
         loss.backward()
+        gradients = [p.grad for p in model.parameters() if p.grad is not None]
+        if not torch.isfinite(torch.stack([g.abs().sum() for g in gradients]).sum() + loss.detach()):
+            raise FloatingPointError(
+                f"flossing update {update}: the loss or its gradient is not finite (loss {loss.item():.4g}); the "
+                f"model keeps the parameters of update {update - 1}. A singular state Jacobian along the "
+                f"trajectory (fewer than k={config.k} directions stretched, e.g. switched-off modReLU units) "
+                f"makes the QR backward divide by zero: lower k")
         optimizer.step()
         if after_step is not None:
             after_step(model)

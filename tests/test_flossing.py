@@ -6,7 +6,7 @@ import torch
 
 from rnnattr import linear_map, lyapunov_spectrum
 from rnnattr.flossing import FlossingConfig, floss, flossing_callback, flossing_loss
-from rnnattr.models import TanhRNN
+from rnnattr.models import LSTM, OrthogonalRNN, StableLSTM, TanhRNN
 
 
 def tanh_step(weight):
@@ -101,3 +101,34 @@ def test_k_larger_than_the_state_is_refused_before_any_update():
     with pytest.raises(ValueError, match="config.k: expected at most the state dimension 4, got 5"):
         floss(model, FlossingConfig(k=5, n_updates=1, n_steps=5, transient=1))
     assert torch.equal(model.cell.weight_hh_l0, before)
+
+
+@pytest.mark.parametrize("model_class", [LSTM, StableLSTM, TanhRNN], ids=lambda c: c.__name__)
+def test_flossing_works_for_every_smooth_model_through_its_step(model_class):
+    # a few updates at a large rate lower the flossing loss of each model on the same trajectories
+    torch.manual_seed(0)
+    model = model_class(2, 6, 1).double()
+    generator = torch.Generator().manual_seed(3)
+    x0 = torch.randn(4, model.state_dim, generator=generator, dtype=torch.float64) * 0.5
+    inputs = torch.randn(4, 40, 2, generator=generator, dtype=torch.float64)
+
+    def loss():
+        return flossing_loss(model.step, x0, inputs, k=3, transient=10, through_states=True).item()
+
+    before = loss()
+    phase = FlossingConfig(k=3, n_updates=15, n_steps=40, transient=10, batch_size=4, learning_rate=2e-2)
+    history = floss(model, phase, lambda g: torch.randn(4, 40, 2, generator=g), torch.Generator().manual_seed(4),
+                    after_step=StableLSTM.project_ if model_class is StableLSTM else None)
+    assert all(math.isfinite(row["loss"]) for row in history)
+    assert loss() < 0.5 * before, (before, loss())
+
+
+def test_a_singular_step_stops_flossing_with_a_clear_error_and_leaves_finite_parameters():
+    # modReLU units of the orthogonal RNN switch off: a zero row of the Jacobian, at some steps a
+    # zero R_ii, and the QR backward divides by it. The phase stops before the bad update is applied.
+    torch.manual_seed(0)
+    model = OrthogonalRNN(2, 6, 1).double()
+    phase = FlossingConfig(k=3, n_updates=15, n_steps=40, transient=10, batch_size=4, learning_rate=2e-2)
+    with pytest.raises(FloatingPointError, match=r"flossing update \d+: the loss or its gradient is not finite"):
+        floss(model, phase, lambda g: torch.randn(4, 40, 2, generator=g), torch.Generator().manual_seed(4))
+    assert all(torch.isfinite(parameter).all() for parameter in model.parameters())
