@@ -33,11 +33,13 @@ def test_forward_equals_rolled_step_and_readout(model_class, with_x0):
     torch.testing.assert_close(x_last, states[:, -1], atol=1e-12, rtol=0)
 
 
-def test_tanh_rnn_closed_form_tangent_step_equals_forward_mode_and_so_do_its_gradients():
+@pytest.mark.parametrize("make", [lambda: TanhRNN(2, 7, 1, gain=2.0), lambda: LSTM(2, 7, 1),
+                                  lambda: StableLSTM(2, 7, 1)], ids=["TanhRNN", "LSTM", "StableLSTM"])
+def test_closed_form_tangent_step_equals_forward_mode_and_so_do_its_gradients(make):
     torch.manual_seed(0)
-    model = TanhRNN(2, 7, 1, gain=2.0).double()
-    x, u = torch.randn(5, 7, dtype=f64) * 0.5, torch.randn(5, 2, dtype=f64)
-    tangents = torch.randn(5, 7, 4, dtype=f64)
+    model = make().double()
+    x, u = torch.randn(5, model.state_dim, dtype=f64) * 0.5, torch.randn(5, 2, dtype=f64)
+    tangents = torch.randn(5, model.state_dim, 4, dtype=f64)
 
     def generic(state, drive):  # the same map, not the bound method: forward-mode jvp path
         return model.step(state, drive)
