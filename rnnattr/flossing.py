@@ -139,13 +139,16 @@ def flossing_callback(config: FlossingConfig, sample_inputs: InputSampler | None
     """A :class:`rnnattr.training.engine.Trainer` callback that runs :func:`floss` after each epoch
     in ``epochs`` (1-based; 0 is before the first epoch: flossing before training). Each phase's
     generator is seeded with ``(seed, epoch)``, so a resumed run flosses exactly as an
-    uninterrupted one. The phase histories are kept in ``callback.phases``
+    uninterrupted one. No phase runs after an epoch that reached the trainer's early-stopping
+    target: that epoch ends the run, and the stored model must be the one whose metrics were
+    measured. The phase histories are kept in ``callback.phases``
     as ``{epoch: history}``."""
     epochs = frozenset(check_non_negative_int("epochs", epoch) for epoch in epochs)
 
     def callback(trainer, metrics: dict) -> None:
         epoch = int(metrics["epoch"])
-        if epoch in epochs:
+        ending = epoch > 0 and trainer.early_stopping is not None and trainer.early_stopping.reached(metrics)
+        if epoch in epochs and not ending:
             generator = torch.Generator().manual_seed(seed * 1_000_003 + epoch)
             callback.phases[epoch] = floss(trainer.model, config, sample_inputs, generator, after_step)
 

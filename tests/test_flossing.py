@@ -7,6 +7,7 @@ import torch
 from rnnattr import linear_map, lyapunov_spectrum
 from rnnattr.flossing import FlossingConfig, floss, flossing_callback, flossing_loss
 from rnnattr.models import LSTM, OrthogonalRNN, StableLSTM, TanhRNN
+from rnnattr.training.engine import EarlyStopping
 
 
 def tanh_step(weight):
@@ -72,17 +73,22 @@ def test_a_flossing_phase_brings_the_largest_exponent_of_a_chaotic_network_near_
     assert len(history) == 60 and all(math.isfinite(row["loss"]) for row in history)
 
 
-def test_flossing_callback_runs_at_the_chosen_epochs_only():
-    calls = flossing_callback(FlossingConfig(k=2, n_updates=2, n_steps=5, transient=1, batch_size=2), None, epochs={2})
+def test_flossing_callback_runs_at_the_chosen_epochs_only_and_not_after_the_epoch_that_ends_the_run():
+    calls = flossing_callback(FlossingConfig(k=2, n_updates=2, n_steps=5, transient=1, batch_size=2), None,
+                              epochs={2, 3})
 
     class Holder:
         model = TanhRNN(1, 4, 1)
+        early_stopping = EarlyStopping("val_accuracy", 0.9, "max")
 
     before = Holder.model.cell.weight_hh_l0.detach().clone()
-    calls(Holder, {"epoch": 1})
+    calls(Holder, {"epoch": 1, "val_accuracy": 0.5})
     assert torch.equal(Holder.model.cell.weight_hh_l0, before) and calls.phases == {}
-    calls(Holder, {"epoch": 2})
+    calls(Holder, {"epoch": 2, "val_accuracy": 0.5})
     assert not torch.equal(Holder.model.cell.weight_hh_l0, before) and list(calls.phases) == [2]
+    after_phase = Holder.model.cell.weight_hh_l0.detach().clone()
+    calls(Holder, {"epoch": 3, "val_accuracy": 0.95})  # the target is reached: the run ends with this model
+    assert torch.equal(Holder.model.cell.weight_hh_l0, after_phase) and list(calls.phases) == [2]
 
 
 @pytest.mark.parametrize("kwargs, message", [

@@ -19,8 +19,9 @@ for every update, here a fixed training set of ``n_sequences`` is visited once p
 batches; new bits are cheap, so the set is large enough that the network cannot memorise it);
 and it reports accuracy on its training batch, here on ``n_validation`` fresh sequences.
 
-    python -m rnnattr train copy --model rnn --delay 40 --floss-before 500 --out runs/copy
-    python -m rnnattr sweep xor --models rnn --delay 10 20 40 --floss-before 0 500 --seeds 0 1 2 --out runs/xor
+    python -m rnnattr train copy --model rnn --size full --delay 40 --floss-before 500 --out runs/copy
+    python -m rnnattr sweep xor --size full --models rnn --delays 10 20 40 --floss-befores 0 500 \
+        --seeds 0 1 2 --out runs/xor
 """
 from __future__ import annotations
 

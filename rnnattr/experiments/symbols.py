@@ -227,22 +227,14 @@ def flossing_phase(config: SymbolsConfig) -> FlossingConfig:
                           learning_rate=config.floss_learning_rate, n_steps=config.length, transient=FLOSS_TRANSIENT)
 
 
-def _flossing(config: SymbolsConfig, model_name: str):
+def flossing(config: SymbolsConfig, model_name: str):
     """The Trainer callback of a flossed run: phases at :func:`flossing_epochs`, driven by fresh symbol
-    sequences from the phase's generator; none once the run has reached its target (the stored
-    model is then the one whose validation accuracy was measured)."""
+    sequences of the run's length from the phase's generator."""
     phase = flossing_phase(config)
-    run_phase = flossing_callback(phase, lambda generator: symbol_sequences(phase.batch_size, config.length,
-                                                                            generator)[0],  # (batch, l, 6)
-                                  flossing_epochs(config), seed=config.seed,
-                                  after_step=StableLSTM.project_ if model_name == "slstm" else None)
-
-    def callback(trainer: Trainer, metrics: dict) -> None:
-        if trainer.early_stopping is None or metrics["epoch"] == 0 or not trainer.early_stopping.reached(metrics):
-            run_phase(trainer, metrics)
-
-    callback.phases = run_phase.phases  # {epoch: history of that phase}, as flossing_callback's
-    return callback
+    return flossing_callback(phase, lambda generator: symbol_sequences(phase.batch_size, config.length,
+                                                                       generator)[0],  # (batch, l, 6)
+                             flossing_epochs(config), seed=config.seed,
+                             after_step=StableLSTM.project_ if model_name == "slstm" else None)
 
 
 def make_trainer(config: SymbolsConfig, model_name: str, device: torch.device | str = "cpu",
@@ -287,7 +279,7 @@ def make_trainer(config: SymbolsConfig, model_name: str, device: torch.device | 
                    after_step=StableLSTM.project_ if model_name == "slstm" else None,
                    evaluate=lambda model: validation_metrics(model, u_val, labels_val),
                    early_stopping=EarlyStopping("val_accuracy", config.target_accuracy, "max"),
-                   recorder=recorder, callbacks=[_flossing(config, model_name)] if config.floss_updates else (),
+                   recorder=recorder, callbacks=[flossing(config, model_name)] if config.floss_updates else (),
                    progress=progress)
 
 
