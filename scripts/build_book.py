@@ -25,6 +25,8 @@ import nbformat
 import papermill
 import yaml
 
+from rnnattr.exercises import CORRECT
+
 ROOT = Path(__file__).resolve().parent.parent  # the repository root
 BUILD = ROOT / "_build"
 EXECUTED = BUILD / "executed"  # papermill's executed copies, same layout as the repo
@@ -113,8 +115,10 @@ def execute_chapter(notebook: str | Path) -> Path:
 def check_executed(path: str | Path) -> None:
     """Raise ``RuntimeError`` naming the chapter unless ``path`` is a clean executed notebook.
 
-    Clean means: the file exists, no code cell has an output of type ``"error"``, and
-    papermill's metadata does not record an exception.
+    Clean means: the file exists, no code cell has an output of type ``"error"``,
+    papermill's metadata does not record an exception, and every exercise's check cell
+    (tagged ``check``, see :mod:`rnnattr.exercises`) printed that the chapter's own
+    solution is correct.
     """
     path = Path(path)
     name = path.stem
@@ -133,6 +137,15 @@ def check_executed(path: str | Path) -> None:
                 )
     if notebook.metadata.get("papermill", {}).get("exception"):
         raise RuntimeError(f"chapter {name!r}: papermill recorded an exception in {path}")
+    for cell in notebook.cells:
+        if "check" in cell.metadata.get("tags", []):
+            printed = "".join(output.get("text", "") for output in cell.get("outputs", [])
+                              if output.get("output_type") == "stream").strip()
+            if not printed.endswith(f": {CORRECT}"):
+                raise RuntimeError(
+                    f"chapter {name!r}: the check cell In [{cell.get('execution_count')}] of {path} "
+                    f"does not confirm the chapter's solution: {printed or 'it printed nothing'!r}"
+                )
 
 
 def stage_sources() -> None:

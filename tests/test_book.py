@@ -53,6 +53,25 @@ def test_check_executed_raises_on_a_missing_notebook(tmp_path):
         check_executed(tmp_path / "absent.ipynb")
 
 
+def _write_check(path, printed):
+    cell = new_code_cell('with check_answer("Exercise 1"): ...', execution_count=1,
+                         outputs=[new_output("stream", name="stdout", text=printed)] if printed else [])
+    cell.metadata["tags"] = ["check"]
+    nbformat.write(new_notebook(cells=[cell]), path)
+    return path
+
+
+def test_check_executed_passes_when_every_check_confirms_the_solution(tmp_path):
+    check_executed(_write_check(tmp_path / "solved.ipynb", "Exercise 1: correct\n"))
+
+
+@pytest.mark.parametrize("printed", ["Exercise 1: not right yet: not the period yet\n",
+                                     "Exercise 1: not answered yet (`period` is not defined)\n", ""])
+def test_check_executed_raises_when_a_check_does_not_confirm_the_solution(tmp_path, printed):
+    with pytest.raises(RuntimeError, match="'unsolved'.*does not confirm the chapter's solution"):
+        check_executed(_write_check(tmp_path / "unsolved.ipynb", printed))
+
+
 @pytest.mark.parametrize("notebook", CHAPTERS, ids=[path.stem for path in CHAPTERS])
 def test_chapter_executes(notebook):
     check_executed(execute_chapter(notebook))
