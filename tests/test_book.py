@@ -5,6 +5,8 @@ then one Jupyter Book build of the executed copies with warnings as errors. The 
 test is defined last so that pytest runs it after the chapters have executed.
 """
 
+import ast
+
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
@@ -29,6 +31,28 @@ def test_chapter_defaults_to_reduced_size(notebook):
     parameters = [cell for cell in cells if "parameters" in cell.metadata.get("tags", [])]
     assert len(parameters) == 1, "expected exactly one cell tagged 'parameters'"
     assert 'SIZE = "reduced"' in parameters[0].source
+
+
+TRAINING_CALLS = {"make_trainer", "run_sweep", "train_experiment"}  # what trains networks in a chapter
+
+
+@pytest.mark.parametrize("notebook", CHAPTERS, ids=[path.stem for path in CHAPTERS])
+def test_parameters_cell_documents_sizes_cost_and_device(notebook):
+    # Colab readers: the parameters cell says what each size is and costs on a Colab T4, and a
+    # chapter that trains networks trains them on the GPU when there is one.
+    cells = nbformat.read(ROOT / notebook, as_version=4).cells
+    parameters = next(cell.source for cell in cells if "parameters" in cell.metadata.get("tags", []))
+    for word in ('"reduced":', '"full":', "T4"):
+        assert word in parameters, f"the parameters cell does not mention {word}"
+    calls = [node for cell in cells if cell.cell_type == "code" for node in ast.walk(ast.parse(cell.source))
+             if isinstance(node, ast.Call) and getattr(node.func, "id", None) in TRAINING_CALLS]
+    if calls:
+        assert 'DEVICE = "auto"' in parameters, "a chapter that trains needs DEVICE = \"auto\" in its parameters"
+        for call in calls:
+            assert any(keyword.arg == "device" for keyword in call.keywords), (
+                f"{call.func.id}(...) in line {call.lineno} of its cell does not pass the chapter's device")
+    else:
+        assert "CPU only" in parameters, "a chapter that trains nothing should say that it runs on the CPU only"
 
 
 def _write_notebook(path, outputs):
