@@ -116,6 +116,16 @@ def _link_index(control: widgets.Widget, trait: str, stack: widgets.Stack) -> wi
     return widgets.jslink((control, trait), (stack, "selected_index"))
 
 
+def _named(name: str, control: widgets.Widget) -> widgets.HBox:
+    """``control`` with ``name`` in an HTML widget before it, in place of its ``description``.
+
+    @jupyter-widgets/html-manager typesets a description through MathJax 2's API
+    (``MathJax.Hub.Queue``); the book's pages load MathJax 3, where that is a JavaScript
+    error. An HTML widget is not typeset.
+    """
+    return widgets.HBox([widgets.HTML(f"<b>{name}</b>", layout=widgets.Layout(min_width="60px")), control])
+
+
 def _stepper(labels: Sequence[str], description: str, play: bool = False) -> tuple[widgets.HBox, widgets.IntSlider]:
     """A slider over the frame indices, a readout of ``labels[index]`` and optionally a Play button, all jslinked.
 
@@ -123,13 +133,12 @@ def _stepper(labels: Sequence[str], description: str, play: bool = False) -> tup
     own readout could only show the index, and a Python observer would not run in the static book.
     """
     last = len(labels) - 1
-    slider = widgets.IntSlider(value=0, min=0, max=last, step=1, description=description, readout=False,
-                               continuous_update=True)
+    slider = widgets.IntSlider(value=0, min=0, max=last, step=1, readout=False, continuous_update=True)
     readout = widgets.Stack([widgets.HTML(value=label) for label in labels], selected_index=0)
     _link_index(slider, "value", readout)
-    controls = [slider, readout]
+    controls = [_named(description, slider), readout]
     if play:
-        player = widgets.Play(value=0, min=0, max=last, step=1, interval=PLAY_INTERVAL_MS, description="play")
+        player = widgets.Play(value=0, min=0, max=last, step=1, interval=PLAY_INTERVAL_MS)
         widgets.jslink((player, "value"), (slider, "value"))
         controls.insert(0, player)
     return widgets.HBox(controls), slider
@@ -401,10 +410,8 @@ def orbit_diagram_explorer(arrays: Mapping[str, np.ndarray], n_epochs: int = 12,
             frames = _render_frames(figure, [now, snapshot_title, *lines], len(records), update)
             image_stacks[i].append(_image_stack(frames))
 
-    input_buttons = widgets.ToggleButtons(options=list(input_names), description="input", index=0,
-                                          style={"button_width": "48px"})
-    output_buttons = widgets.ToggleButtons(options=list(output_names), description="output", index=0,
-                                           style={"button_width": "64px"})
+    input_buttons = widgets.ToggleButtons(options=list(input_names), index=0, style={"button_width": "48px"})
+    output_buttons = widgets.ToggleButtons(options=list(output_names), index=0, style={"button_width": "64px"})
     epoch_controls, slider = _stepper(labels, "epoch", play)
     per_input = []
     for per_output in image_stacks:
@@ -416,7 +423,7 @@ def orbit_diagram_explorer(arrays: Mapping[str, np.ndarray], n_epochs: int = 12,
     outer = widgets.Stack(per_input, selected_index=0)
     _link_index(input_buttons, "index", outer)
     return widgets.VBox(([widgets.HTML(f"<b>{title}</b>")] if title else [])
-                        + [input_buttons, output_buttons, epoch_controls, outer])
+                        + [_named("input", input_buttons), _named("output", output_buttons), epoch_controls, outer])
 
 
 # -- 3. the attractor gallery through its bifurcations -----------------------------------------
@@ -617,7 +624,7 @@ def attractor_gallery_explorer(config: ContractivityConfig | None = None, n_fram
         explorers.append(_frame_explorer(_gallery_frames(family, values, analyses), labels, family.parameter,
                                          play=play))
     chooser = widgets.ToggleButtons(options=[available[name].name for name in families], index=0,
-                                    description="bifurcation", style={"button_width": "280px"})
+                                    style={"button_width": "280px"})
     stack = widgets.Stack(explorers, selected_index=0)
     _link_index(chooser, "index", stack)
-    return widgets.VBox([chooser, stack])
+    return widgets.VBox([_named("bifurcation", chooser), stack])

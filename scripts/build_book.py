@@ -33,7 +33,7 @@ EXECUTED = BUILD / "executed"  # papermill's executed copies, same layout as the
 SOURCE = BUILD / "source"  # what Jupyter Book builds: the staged book sources
 HTML = BUILD / "html"  # jupyter-book writes <path-output>/_build/html, see build_html
 
-BOOK_FILES = ["_config.yml", "_toc.yml"]  # always staged; the pages come from the toc
+BOOK_FILES = ["_config.yml", "_toc.yml", "_ext/unique_scripts.py", "_static/widgets-requirejs-paths.js"]  # always staged
 OPTIONAL_FILES = ["references.bib"]  # staged when present
 ANSI_COLOUR = re.compile(r"\x1b\[[0-9;]*m")  # Jupyter Book colours its output even in a pipe
 
@@ -161,6 +161,7 @@ def stage_sources() -> None:
     SOURCE.mkdir(parents=True)
     names = BOOK_FILES + [name for name in OPTIONAL_FILES if (ROOT / name).is_file()]
     for name in names:
+        (SOURCE / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / name, SOURCE / name)
 
     for entry in toc_files():

@@ -36,7 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent  # the repository root
 CACHE = ROOT / "_build" / "browser-cache"  # unpacked npm packages, one folder each
 REGISTRY = "https://registry.npmjs.org"
 REGISTRY_TIMEOUT_S = 60  # one metadata or tarball request
-CONTENT_TYPES = {".js": "application/javascript", ".woff": "font/woff", ".woff2": "font/woff2"}  # not in every mime list
+# not in every system's mime list
+CONTENT_TYPES = {".js": "application/javascript", ".woff": "font/woff", ".woff2": "font/woff2"}
 
 
 @dataclass(frozen=True)
@@ -181,17 +182,15 @@ class Router:
     the ``integrity`` values of :data:`CDN_PACKAGES` (see :class:`CdnPackage`). CDN URLs of
     :data:`CDN_PACKAGES` are answered from ``folders`` with CORS headers (the pages load
     them ``crossorigin="anonymous"``); a path the package lacks is answered 404 and
-    recorded in ``missing``. Every other request is aborted and recorded in ``external``.
-    Call :meth:`reset` before each page to collect that page's lists.
+    recorded in ``missing``, the others in ``served``. Every other request is aborted and
+    recorded in ``external``. Use one router per page to collect that page's lists.
     """
 
     def __init__(self, base: str, folders: dict[str, Path]):
         self.base, self.folders = base, folders
         self.external: list[str] = []
         self.missing: list[str] = []
-
-    def reset(self) -> None:
-        self.external, self.missing = [], []
+        self.served: list[str] = []  # CDN URLs answered from the npm copies
 
     def install(self, context) -> None:
         context.route(self._intercepted, self.handle)
@@ -200,7 +199,7 @@ class Router:
         # local files other than pages never reach Python: no cost per image or stylesheet
         if url.startswith(self.base):
             return urllib.parse.urlsplit(url).path.endswith((".html", "/"))
-        return url.startswith(("http://", "https://"))
+        return True
 
     def handle(self, route) -> None:
         url = route.request.url
@@ -223,3 +222,4 @@ class Router:
             content_type = CONTENT_TYPES.get(path.suffix) or mimetypes.guess_type(path.name)[0]
             content_type = content_type or "application/octet-stream"
             route.fulfill(path=path, headers={"Access-Control-Allow-Origin": "*", "Content-Type": content_type})
+            self.served.append(url)
