@@ -34,7 +34,7 @@ import pytest
 from browser_assets import RegistryUnreachable, Router, fetch_cdn_packages, serve
 from PIL import Image
 
-from scripts.build_book import BUILD, EXECUTED, HTML, _without_suffix, chapters, toc_files
+from scripts.build_book import BUILD, EXECUTED, HTML, ROOT, _without_suffix, chapters, toc_files
 
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; Playwright's own browser download is not reachable
 SCREENSHOTS = BUILD / "screenshots"
@@ -45,6 +45,8 @@ WIDGET_ERRORS = ("Error displaying widget", "Error creating widget")  # what the
 
 TOC_PAGES = [str(_without_suffix(entry).with_suffix(".html")) for entry in toc_files()]
 CHAPTER_PAGES = {str(notebook.with_suffix(".html")) for notebook in chapters()}
+EXPLORER_PAGES = {str(notebook.with_suffix(".html")) for notebook in chapters()  # chapters that show an explorer
+                  if "from rnnattr.widgets import" in (ROOT / notebook).read_text()}
 NOT_PAGES = {"_static", "_sources", "_images", "_downloads"}  # folders of the build that hold no pages
 REDIRECT = re.compile(r'<meta\s+http-equiv="refresh"\s+content="\d+;\s*url=([^"]+)"', re.IGNORECASE)
 
@@ -366,6 +368,9 @@ def _check_book_page(book: Site, page: str) -> Visit:
 @pytest.mark.parametrize("page", TOC_PAGES, ids=[Path(page).stem for page in TOC_PAGES])
 def test_page_works_offline_in_a_browser(book, page):
     visit = _check_book_page(book, page)
+    if page in EXPLORER_PAGES and not visit.sliders_moved:
+        visit.problems.append(f"the chapter shows an explorer, but {visit.widget_views} widget views rendered "
+                              "and no slider changed an image (was the widget state saved?)")
     if visit.problems:
         pytest.fail(_report(page, visit), pytrace=False)
 
