@@ -77,10 +77,11 @@ class OrthogonalRNN(RecurrentModel):
     def hidden_sequence(self, u, x0=None):
         h = self.check_sequence(u, x0)
         recurrent = self.recurrent_weight()  # once per call
-        drive = self.input_weight(u)  # (B, T, N)
         hs = []
-        for t in range(u.shape[1]):
-            h = modrelu(drive[:, t] + F.linear(h, recurrent), self.modrelu_bias)
+        # unbind, not drive[:, t]: the backward of each index would zero-fill and add a whole
+        # (B, T, N) gradient, T times over (quadratic in T); unbind's backward stacks once
+        for drive in self.input_weight(u).unbind(1):  # T tensors (B, N)
+            h = modrelu(drive + F.linear(h, recurrent), self.modrelu_bias)
             hs.append(h)
         hs = torch.stack(hs, dim=1)  # (B, T, N)
         return hs, h
