@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -33,6 +32,7 @@ from dataclasses import replace
 
 import torch
 import torch.nn.functional as F
+from timing import median_time, synchronize
 
 from rnnattr import TanhRNN, lyapunov_spectrum
 from rnnattr.flossing import FlossingConfig, floss
@@ -47,24 +47,6 @@ TARGET = 3.0  # flossing update / task step, from the issue
 def binary_inputs(batch: int, n_steps: int):
     """The delayed-copy task's inputs as a ``floss`` sampler: generator -> (batch, n_steps, 1) of 0/1."""
     return lambda generator: torch.randint(0, 2, (batch, n_steps, 1), generator=generator).float()
-
-
-def synchronize(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
-def median_time(function, device: torch.device, repeats: int, calls: int) -> float:
-    """Median over ``repeats`` of the seconds per call of ``function(calls)``, after one warm-up call."""
-    function(1)  # warm-up: allocations, kernels, cuSOLVER handles
-    times = []
-    for _ in range(repeats):
-        synchronize(device)
-        start = time.perf_counter()
-        function(calls)
-        synchronize(device)
-        times.append((time.perf_counter() - start) / calls)
-    return statistics.median(times)
 
 
 def task_steps(model: TanhRNN, device: torch.device):
@@ -161,6 +143,73 @@ def saved_bytes(size: int, k: int, n_steps: int, batch: int, dtype: torch.dtype 
     return n_steps * batch * (2 * size * k + k * k) * torch.finfo(dtype).bits // 8
 
 
+def timing_rows(device: torch.device, repeats: int, updates: int) -> list[dict]:
+    """One row per flossing update variant: its time as a ratio to one task step (target ≤ 3×)."""
+    torch.manual_seed(0)
+    initial = TanhRNN(1, HIDDEN, 1, gain=1.0).to(device).state_dict()
+
+    def fresh() -> TanhRNN:  # every row starts from the same network
+        model = TanhRNN(1, HIDDEN, 1).to(device)
+        model.load_state_dict(initial)
+        return model
+
+    task = median_time(task_steps(fresh(), device), device, repeats, 3 * updates)
+    reference = FlossingConfig(k=K)  # n_steps 55, transient 16, through_states True
+    variants = [(f"floss, batch {b}{', through_states=False' if not states else ''}",
+                 flossing_updates(fresh(), replace(reference, batch_size=b, through_states=states)))
+                for states in (True, False) for b in (1, 16)]
+    variants += [(f"generic jvp path, batch {b}",
+                  generic_flossing_updates(fresh(), replace(reference, batch_size=b)))
+                 for b in (1, 16)]
+    table = []
+    for name, run in variants:
+        seconds = median_time(run, device, repeats, updates)
+        ratio = seconds / task
+        table.append({"figure": f"gradient flossing, tanh RNN N = {HIDDEN}, k = {K}, {reference.n_steps} steps: one "
+                                f"update ({name}) vs one task step (`nn.RNN`, {TASK_BATCH} × {TASK_STEPS})",
+                      "ours": f"{1e3 * seconds:.1f} ms", "baseline": f"task step {1e3 * task:.1f} ms",
+                      "ratio": f"{ratio:.2f}×", "target": f"≤ {TARGET:g}×", "met": ratio <= TARGET,
+                      "variant": name, "ours_s": seconds, "baseline_s": task, "ratio_value": ratio})
+    return table
+
+
+def memory_method(device: torch.device, default_malloc: bool) -> str | None:
+    """How the memory rows are measured on ``device``; None where they cannot be (CPU off Linux)."""
+    if device.type == "cuda":
+        return "torch.cuda.max_memory_allocated − allocated before"
+    if not sys.platform.startswith("linux"):
+        return None
+    return ("peak RSS (VmHWM after clear_refs) − RSS before, fresh subprocess, "
+            + ("glibc's default malloc" if default_malloc else "MALLOC_MMAP_THRESHOLD_=65536"))
+
+
+def memory_rows(device: torch.device, batches: tuple[int, ...], default_malloc: bool = False) -> list[dict]:
+    """One row per flossing batch size: the peak memory of one update at N = k = 200 over 300 steps
+    against the size of what autograd must keep (reported)."""
+    method = memory_method(device, default_malloc)
+    if method is None:
+        return []
+    table = []
+    for batch in batches:
+        measured = peak_memory(MEMORY_SIZE, MEMORY_STEPS, batch, device, pin_threshold=not default_malloc)
+        saved = saved_bytes(MEMORY_SIZE, MEMORY_SIZE, MEMORY_STEPS, batch)
+        table.append({"figure": f"gradient flossing: peak memory of one update, N = k = {MEMORY_SIZE} over "
+                                f"{MEMORY_STEPS} steps, batch {batch}",
+                      "ours": f"{measured / 2**20:.0f} MiB", "baseline": f"autograd-saved Q, R, W Q: "
+                                                                         f"{saved / 2**20:.0f} MiB",
+                      "ratio": f"{measured / saved:.2f}×", "target": "report", "met": None, "batch": batch,
+                      "method": method,
+                      "measured_bytes": measured, "saved_bytes": saved, "ratio_value": measured / saved})
+    return table
+
+
+def rows(device: str = "cpu", repeats: int = 3, updates: int = 3, memory_batches: tuple[int, ...] = (1, 16),
+         default_malloc: bool = False) -> list[dict]:
+    """The timing rows (:func:`timing_rows`) followed by the memory rows (:func:`memory_rows`)."""
+    device = torch.device(device)
+    return timing_rows(device, repeats, updates) + memory_rows(device, memory_batches, default_malloc)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu")
@@ -178,46 +227,25 @@ def main() -> None:
     start = time.perf_counter()
     print(f"device: {device_description(device)}; torch {torch.__version__}; TanhRNN(1, {HIDDEN}, 1, gain=1.0), "
           f"binary inputs; median of {args.repeats} timings after a warm-up")
-
-    torch.manual_seed(0)
-    initial = TanhRNN(1, HIDDEN, 1, gain=1.0).to(device).state_dict()
-
-    def fresh() -> TanhRNN:  # every row starts from the same network
-        model = TanhRNN(1, HIDDEN, 1).to(device)
-        model.load_state_dict(initial)
-        return model
-
-    task = median_time(task_steps(fresh(), device), device, args.repeats, 3 * args.updates)
-    print(f"task step (nn.RNN, batch {TASK_BATCH} × T = {TASK_STEPS}, BCE with logits, Adam): {1e3 * task:.1f} ms")
-    reference = FlossingConfig(k=K)  # n_steps 55, transient 16, through_states True
-    rows = [(f"floss, batch {b}{', through_states=False' if not states else ''}",
-             flossing_updates(fresh(), replace(reference, batch_size=b, through_states=states)))
-            for states in (True, False) for b in (1, 16)]
-    rows += [(f"generic jvp path, batch {b}",
-              generic_flossing_updates(fresh(), replace(reference, batch_size=b)))
-             for b in (1, 16)]
-    print(f"{'flossing update (N = %d, k = %d, %d steps)' % (HIDDEN, K, reference.n_steps):<48}"
+    table = timing_rows(device, args.repeats, args.updates)
+    print(f"task step (nn.RNN, batch {TASK_BATCH} × T = {TASK_STEPS}, BCE with logits, Adam): "
+          f"{1e3 * table[0]['baseline_s']:.1f} ms")
+    print(f"{'flossing update (N = %d, k = %d, %d steps)' % (HIDDEN, K, FlossingConfig().n_steps):<48}"
           f"{'time':>10}{'/ task step':>13}{'target':>9}{'met':>6}")
-    for name, run in rows:
-        seconds = median_time(run, device, args.repeats, args.updates)
-        ratio = seconds / task
-        met = "yes" if ratio <= TARGET else "no"
-        print(f"{name:<48}{1e3 * seconds:>8.1f}ms{ratio:>12.2f}x{'≤ %gx' % TARGET:>9}{met:>6}")
+    for row in table:
+        print(f"{row['variant']:<48}{1e3 * row['ours_s']:>8.1f}ms{row['ratio_value']:>12.2f}x"
+              f"{'≤ %gx' % TARGET:>9}{'yes' if row['met'] else 'no':>6}")
 
-    if device.type == "cuda":
-        method = "torch.cuda.max_memory_allocated − allocated before"
-    elif not sys.platform.startswith("linux"):
+    method = memory_method(device, args.default_malloc)
+    if method is None:
         print(f"memory: the CPU measurement reads /proc/self/status (Linux); skipped on {sys.platform}")
         return
-    else:
-        method = ("peak RSS (VmHWM after clear_refs) − RSS before, fresh subprocess, "
-                  + ("glibc's default malloc" if args.default_malloc else "MALLOC_MMAP_THRESHOLD_=65536"))
     print(f"memory of one update, N = k = {MEMORY_SIZE}, {MEMORY_STEPS} steps ({method}):")
     print(f"{'batch':>6}{'measured':>12}{'autograd-saved Q, R, WQ':>26}{'measured / saved':>18}")
-    for batch in (int(b) for b in args.memory_batches.split(",")):
-        measured = peak_memory(MEMORY_SIZE, MEMORY_STEPS, batch, device, pin_threshold=not args.default_malloc)
-        saved = saved_bytes(MEMORY_SIZE, MEMORY_SIZE, MEMORY_STEPS, batch)
-        print(f"{batch:>6}{measured / 2**20:>8.0f} MiB{saved / 2**20:>22.0f} MiB{measured / saved:>17.2f}x")
+    batches = tuple(int(b) for b in args.memory_batches.split(","))
+    for row in memory_rows(device, batches, args.default_malloc):
+        print(f"{row['batch']:>6}{row['measured_bytes'] / 2**20:>8.0f} MiB{row['saved_bytes'] / 2**20:>22.0f} MiB"
+              f"{row['ratio_value']:>17.2f}x")
     print(f"total {time.perf_counter() - start:.0f} s")
 
 
