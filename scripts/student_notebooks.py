@@ -51,15 +51,18 @@ def tags(cell) -> list[str]:
     return cell.metadata.get("tags", [])
 
 
+def _syntax_tree(source: str) -> ast.Module:
+    """A code cell parsed (never run), without its lines of IPython magic (``%``/``!``)."""
+    return ast.parse("\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))))
+
+
 def assigned_names(source: str) -> set[str]:
     """Return every name a code cell binds: assignments (in any block), parameters, defs, imports.
 
-    ``ast`` only: the cell is parsed, never run; lines of IPython magic (``%``/``!``) are
-    skipped. Example: ``assigned_names("a, b = 1, 2\nwith c: d = 3")`` is ``{"a", "b", "d"}``.
+    Example: ``assigned_names("a, b = 1, 2\nwith c: d = 3")`` is ``{"a", "b", "d"}``.
     """
-    code = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
     names = set()
-    for node in ast.walk(ast.parse(code)):
+    for node in ast.walk(_syntax_tree(source)):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             names.add(node.id)
         elif isinstance(node, ast.arg):  # a parameter of a def or lambda
@@ -73,7 +76,7 @@ def assigned_names(source: str) -> set[str]:
 
 def used_names(source: str) -> set[str]:
     """Return every name a code cell reads (``ast.Name`` in a load context)."""
-    return {node.id for node in ast.walk(ast.parse(source))
+    return {node.id for node in ast.walk(_syntax_tree(source))
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
 
 

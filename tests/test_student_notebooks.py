@@ -62,6 +62,7 @@ def test_names_are_read_from_the_syntax_tree():
         "a", "b", "d", "np", "f", "x"}
     assert assigned_names("g = lambda y: y") == {"g", "y"}
     assert used_names("y = f(a) + b.c") == {"f", "a", "b"}
+    assert used_names("%matplotlib inline\nprint(x)") == {"print", "x"}  # magic lines skipped, as in assigned_names
 
 
 def test_script_writes_every_chapter(tmp_path, capsys):
