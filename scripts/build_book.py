@@ -4,8 +4,9 @@ Run as a script (``python scripts/build_book.py``, which is what ``make book`` d
 import the functions (``tests/test_book.py`` does, so a failing chapter shows up as a
 failing test named after it). The steps:
 
-1. :func:`execute_chapter` runs each chapter notebook of ``_toc.yml`` with its default
-   parameters (``SIZE = "reduced"``) and writes the executed copy under
+1. :func:`execute_chapters` runs the chapter notebooks of ``_toc.yml`` with their
+   default parameters (``SIZE = "reduced"``), several at once in separate processes
+   (:func:`execute_chapter` runs one), and writes the executed copies under
    ``_build/executed/``.
 2. :func:`build_html` stages the book sources into ``_build/source/``, taking every
    notebook from its executed copy (checked by :func:`check_executed`), and runs
@@ -15,10 +16,14 @@ failing test named after it). The steps:
 
 from __future__ import annotations
 
+import math
+import multiprocessing
+import os
 import re
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import nbformat
@@ -33,7 +38,8 @@ EXECUTED = BUILD / "executed"  # papermill's executed copies, same layout as the
 SOURCE = BUILD / "source"  # what Jupyter Book builds: the staged book sources
 HTML = BUILD / "html"  # jupyter-book writes <path-output>/_build/html, see build_html
 
-BOOK_FILES = ["_config.yml", "_toc.yml", "_ext/unique_scripts.py", "_static/widgets-requirejs-paths.js"]  # always staged
+# always staged
+BOOK_FILES = ["_config.yml", "_toc.yml", "_ext/unique_scripts.py", "_static/widgets-requirejs-paths.js"]
 OPTIONAL_FILES = ["references.bib"]  # staged when present
 ANSI_COLOUR = re.compile(r"\x1b\[[0-9;]*m")  # Jupyter Book colours its output even in a pipe
 
@@ -110,6 +116,53 @@ def execute_chapter(notebook: str | Path) -> Path:
         progress_bar=False,
     )
     return output
+
+
+def _execute_in_worker(notebook: Path, threads: int) -> str | None:
+    """Execute one chapter in a worker process whose kernels use ``threads`` threads; return the error or None.
+
+    The error travels as text: papermill's exception type cannot be pickled back. Its
+    details are in the executed copy anyway, where :func:`check_executed` finds them.
+    """
+    for variable in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):  # read by the kernel's torch at start-up
+        os.environ[variable] = str(threads)
+    try:
+        execute_chapter(notebook)
+    except Exception as error:  # noqa: BLE001 (reported per chapter by the caller)
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+def recorded_duration(path: str | Path) -> float:
+    """Seconds papermill recorded for the executed notebook at ``path``, or infinity when there is no record."""
+    try:
+        return float(nbformat.read(path, as_version=4).metadata.papermill.duration)
+    except (OSError, AttributeError, TypeError, ValueError):
+        return math.inf
+
+
+def execute_chapters(notebooks: list[str | Path], workers: int | None = None) -> dict[Path, str | None]:
+    """Execute ``notebooks`` (see :func:`execute_chapter`), ``workers`` at a time; return each one's error or None.
+
+    Each chapter runs in its own process and kernel, with ``cores // workers`` threads
+    for torch, so the chapters share the cores instead of contending for them. The
+    slowest chapters (by their last executed copies, see :func:`recorded_duration`; never
+    executed ones count as slowest) start first, which keeps the last chapter from
+    starting late. ``workers`` defaults to the number of cores, at most one per chapter.
+
+    Raises:
+        ValueError: ``workers`` is not a positive int (before any chapter runs).
+    """
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise ValueError(f"workers: expected a positive int or None, got {workers!r}")
+    notebooks = [Path(notebook) for notebook in notebooks]
+    cores = os.cpu_count() or 1
+    workers = max(1, min(workers or cores, len(notebooks)))
+    order = sorted(notebooks, key=lambda notebook: recorded_duration(executed_path(notebook)), reverse=True)
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter: no state forked from the caller
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        futures = {notebook: pool.submit(_execute_in_worker, notebook, max(1, cores // workers)) for notebook in order}
+        return {notebook: futures[notebook].result() for notebook in notebooks}
 
 
 def check_executed(path: str | Path) -> None:
@@ -210,13 +263,15 @@ def build_html() -> Path:
 
 
 def main() -> int:
-    """Execute every chapter in toc order, then build the HTML; return the exit status."""
+    """Execute every chapter (several at once), then build the HTML; return the exit status."""
     try:
-        for notebook in chapters():
-            print(f"executing {notebook}", flush=True)
-            execute_chapter(notebook)
+        notebooks = chapters()
+        print(f"executing {len(notebooks)} chapters", flush=True)
+        failed = {notebook: error for notebook, error in execute_chapters(notebooks).items() if error}
+        if failed:
+            raise RuntimeError("\n".join(f"{notebook}: {error}" for notebook, error in failed.items()))
         html = build_html()
-    except (papermill.PapermillExecutionError, RuntimeError) as error:
+    except RuntimeError as error:
         print(error, file=sys.stderr)
         return 1
     print(f"book built: {html / 'index.html'}")

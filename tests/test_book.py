@@ -1,7 +1,7 @@
 """The book: every chapter executes at its reduced size, and the book builds without warnings.
 
-One papermill run per chapter (a failure names the chapter and shows the failing cell),
-then one Jupyter Book build of the executed copies with warnings as errors. The build
+One papermill run per chapter, several at once (a failure names the chapter and shows the
+failing cell), then one Jupyter Book build of the executed copies with warnings as errors. The build
 test is defined last so that pytest runs it after the chapters have executed.
 """
 
@@ -11,7 +11,16 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from scripts.build_book import HTML, ROOT, build_html, chapters, check_executed, execute_chapter
+from scripts.build_book import (
+    HTML,
+    ROOT,
+    build_html,
+    chapters,
+    check_executed,
+    execute_chapters,
+    executed_path,
+    recorded_duration,
+)
 
 CHAPTERS = chapters()
 
@@ -96,9 +105,32 @@ def test_check_executed_raises_when_a_check_does_not_confirm_the_solution(tmp_pa
         check_executed(_write_check(tmp_path / "unsolved.ipynb", printed))
 
 
+@pytest.fixture(scope="module")
+def chapter_errors(request):
+    """Execute the chapters selected for this session (several at once); return each one's error or None."""
+    selected = [item.callspec.params["notebook"] for item in request.session.items
+                if getattr(item, "originalname", None) == "test_chapter_executes"]
+    return execute_chapters(selected)
+
+
 @pytest.mark.parametrize("notebook", CHAPTERS, ids=[path.stem for path in CHAPTERS])
-def test_chapter_executes(notebook):
-    check_executed(execute_chapter(notebook))
+def test_chapter_executes(notebook, chapter_errors):
+    check_executed(executed_path(notebook))  # names the failing cell when the chapter raised
+    assert chapter_errors[notebook] is None, f"{notebook}: {chapter_errors[notebook]}"
+
+
+def test_recorded_duration_reads_papermills_record_and_is_infinite_without_one(tmp_path):
+    timed = new_notebook(metadata={"papermill": {"duration": 12.5}})
+    nbformat.write(timed, tmp_path / "timed.ipynb")
+    nbformat.write(new_notebook(), tmp_path / "untimed.ipynb")
+    assert recorded_duration(tmp_path / "timed.ipynb") == 12.5
+    assert recorded_duration(tmp_path / "untimed.ipynb") == float("inf")
+    assert recorded_duration(tmp_path / "absent.ipynb") == float("inf")
+
+
+def test_execute_chapters_refuses_a_bad_worker_count():
+    with pytest.raises(ValueError, match="workers: expected a positive int"):
+        execute_chapters(CHAPTERS[:1], workers=0)
 
 
 def test_book_builds_without_warnings():
