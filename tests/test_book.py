@@ -129,7 +129,7 @@ def test_recorded_duration_reads_papermills_record_and_is_infinite_without_one(t
 
 
 def test_execute_chapters_refuses_a_bad_worker_count():
-    with pytest.raises(ValueError, match="workers: expected a positive int"):
+    with pytest.raises(ValueError, match="workers: expected a positive integer"):
         execute_chapters(CHAPTERS[:1], workers=0)
 
 
