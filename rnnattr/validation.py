@@ -60,3 +60,10 @@ def check_non_negative_int(name: str, value) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError(f"{name}: expected a non-negative integer, got {value!r}")
     return value
+
+
+def check_choice(name: str, value, choices: Sequence) -> object:
+    """Return ``value`` if it is one of ``choices``, else raise ``ValueError`` listing them."""
+    if isinstance(value, bool) or value not in choices:
+        raise ValueError(f"{name}: expected one of {list(choices)}, got {value!r}")
+    return value

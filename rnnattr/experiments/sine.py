@@ -1,7 +1,7 @@
 """Experiment 1 of the paper: sine-wave generation (Sussillo & Barak, 2013).
 
 Each sequence has a constant input u_t = ω and the target y_t = sin(ω(t + 1)), t = 0, …, T − 1,
-with ω drawn uniformly on [π/16, π/8]: the network must turn a constant input into an
+with ω on [π/16, π/8]: the network must turn a constant input into an
 oscillation of that frequency, which it can only do with a limit cycle. The LSTM and the
 orthogonal RNN learn one; the stable LSTM (a contraction) cannot and settles to a fixed
 point, its MSE stuck near the baseline (Ribeiro, Tiels, Aguirre & Schön, AISTATS 2020,
@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import partial
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -46,30 +47,42 @@ from rnnattr.models.factory import MODEL_LABELS, make_model
 from rnnattr.training.engine import EarlyStopping, Trainer
 from rnnattr.training.experiment import Experiment
 from rnnattr.training.recorder import OrbitRecorder
-from rnnattr.validation import check_non_negative_int, check_positive_int
+from rnnattr.validation import check_choice, check_non_negative_int, check_positive_int
+
+
+OMEGA_SPACINGS = ("even", "uniform")
 
 
 @dataclass(frozen=True)
 class SineConfig:
-    """Sizes of the sine-wave experiment; the defaults are the paper's (the full preset)."""
+    """Settings of the sine-wave experiment; the defaults are the full preset.
+
+    The full preset takes the paper's text (Section 5.1) where it is explicit and the public
+    reference code (``sine-generator/train.py``) where the paper is silent; each setting's
+    source is in :data:`rnnattr.paper.SINE_SETTINGS`.
+    """
 
     hidden_size: int = 200
     n_sequences: int = 100
     length: int = 400
     omega_min: float = math.pi / 16
     omega_max: float = math.pi / 8
+    omega_spacing: str = "even"  # "even": ω = linspace(omega_min, omega_max) (reference code); "uniform": ω ~ U
     n_epochs: int = 4000
-    batch_size: int = 100  # the whole data set: one optimiser step per epoch
+    batch_size: int = 10  # reference code: ten optimiser steps per epoch (the paper does not say)
+    shuffle: bool = False  # reference code: the same ten batches, in order, every epoch
+    loss_reduction: str = "sum"  # reference code: squared errors summed over the batch, so clipping acts on most steps
     learning_rate: float = 1e-3
     clip_norm: float = 0.25
-    stable_milestones: tuple[int, ...] = (500, 1000, 2000)  # the stable LSTM's lr ÷ 10 at these epochs
-    milestones: tuple[int, ...] = ()  # the same for the LSTM and oRNN (the paper: none)
+    milestones: tuple[int, ...] = (500, 1000, 2000)  # lr ÷ 10, every model (paper: named for the stable LSTM only;
+    # reference code: MultiStepLR at 500, 1000, 2000, 8000, … for every model)
     record_every: int = 20  # epochs between orbit records: one costs ~1 epoch of training at full size, so ≤ 5%
     n_record_inputs: int = 10  # constant inputs on [omega_min, omega_max] ...
     record_input: float = 0.218  # ... one of them exactly this (the paper's); eigenvalues are tracked here
-    n_initial_states: int = 4  # zero (the training start) and 3 drawn uniformly in [-1, 1]^d
+    n_initial_states: int = 4
+    initial_state_scale: float = 100.0  # recording initial states ~ N(0, scale²) (reference code); 0: ours, below
     burn_in: int = 1200  # the paper's
-    n_kept: int = 200
+    n_kept: int = 400  # reference code: orbits of 1600 steps after the burn-in of 1200
     n_eigenvalues: int = 6  # leading Jacobian eigenvalues stored per record; 0: skip the fixed-point search
     eigenvalue_every: int = 100  # epochs between fixed-point searches (~2 epochs of training each at full size)
     seed: int = 0
@@ -79,6 +92,10 @@ class SineConfig:
                      "n_record_inputs", "n_initial_states", "burn_in", "n_kept", "eigenvalue_every"):
             check_positive_int(name, getattr(self, name))
         check_non_negative_int("n_eigenvalues", self.n_eigenvalues)
+        check_choice("omega_spacing", self.omega_spacing, OMEGA_SPACINGS)
+        check_choice("loss_reduction", self.loss_reduction, ("mean", "sum"))
+        if not (math.isfinite(self.initial_state_scale) and self.initial_state_scale >= 0):
+            raise ValueError(f"initial_state_scale: expected a finite number >= 0, got {self.initial_state_scale!r}")
         if self.eigenvalue_every % self.record_every:
             raise ValueError(f"eigenvalue_every: expected a multiple of record_every={self.record_every}, "
                              f"got {self.eigenvalue_every}")
@@ -96,28 +113,37 @@ class SineConfig:
 
 PRESETS = {
     "full": SineConfig(),
-    # hidden 32, 50 sequences of 100 steps, lr 3e-3 ÷ 10 at epochs 350 and 450 for every model: the
-    # LSTM learns its limit cycle (MSE ≈ 0.01–0.03 against a baseline of 0.5) in 500 epochs, ~6 s
-    # on a CPU plus ~3 s of fixed-point searches; a burn-in of 400 steps still removes the transients
-    "reduced": SineConfig(hidden_size=32, n_sequences=50, length=100, n_epochs=500, batch_size=50, learning_rate=3e-3,
-                          stable_milestones=(350, 450), milestones=(350, 450), record_every=10, n_initial_states=3,
+    # ours: hidden 32, 50 sequences of 100 steps, one batch of mean squared error per epoch, lr 3e-3
+    # ÷ 10 at epochs 350 and 450: the LSTM learns its limit cycle (MSE ≈ 0.01–0.03 against a baseline
+    # of 0.5) in 500 epochs, ~6 s on a CPU plus ~3 s of fixed-point searches; a burn-in of 400 steps
+    # still removes the transients from recording states near the zero training start
+    "reduced": SineConfig(hidden_size=32, n_sequences=50, length=100, omega_spacing="uniform", n_epochs=500,
+                          batch_size=50, shuffle=True, loss_reduction="mean", learning_rate=3e-3,
+                          milestones=(350, 450), record_every=10, n_initial_states=3, initial_state_scale=0.0,
                           burn_in=400, n_kept=100, eigenvalue_every=20),
 }
 
 
 def sine_data(n_sequences: int, length: int, omega_min: float = math.pi / 16, omega_max: float = math.pi / 8,
-              generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+              generator: torch.Generator | None = None, spacing: str = "uniform",
+              ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Sine-wave sequences: returns ``(u (N, T, 1), y (N, T, 1), ω (N,))``, float32.
 
-    u_t = ω and y_t = sin(ω(t + 1)) for t = 0, …, T − 1, with ω ~ U[omega_min, omega_max]
-    drawn with ``generator`` (computed in float64, then rounded).
+    u_t = ω and y_t = sin(ω(t + 1)) for t = 0, …, T − 1 (computed in float64, then rounded).
+    ``spacing="uniform"``: ω ~ U[omega_min, omega_max] drawn with ``generator`` (the paper:
+    "uniformly picked"); ``"even"``: ω = linspace(omega_min, omega_max, N), as the reference
+    code's ``data_generator`` does.
 
     Example:
         >>> u, y, omega = sine_data(100, 400, generator=torch.Generator().manual_seed(0))
     """
     check_positive_int("n_sequences", n_sequences)
     check_positive_int("length", length)
-    omega = omega_min + (omega_max - omega_min) * torch.rand(n_sequences, generator=generator, dtype=torch.float64)
+    check_choice("spacing", spacing, OMEGA_SPACINGS)
+    if spacing == "even":
+        omega = torch.linspace(omega_min, omega_max, n_sequences, dtype=torch.float64)
+    else:
+        omega = omega_min + (omega_max - omega_min) * torch.rand(n_sequences, generator=generator, dtype=torch.float64)
     steps = torch.arange(1, length + 1, dtype=torch.float64)
     y = torch.sin(omega[:, None] * steps)  # (N, T)
     u = omega[:, None].expand(-1, length)  # (N, T)
@@ -137,9 +163,25 @@ def _index_of(inputs: torch.Tensor, value: float) -> int:
     return int((inputs[:, 0] - value).abs().argmin())
 
 
-def sine_loss(model: RecurrentModel, u: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """Mean squared error of the model's outputs from a zero initial state."""
-    return F.mse_loss(model(u)[0], y)
+def sine_loss(model: RecurrentModel, u: torch.Tensor, y: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
+    """Squared error of the model's outputs from a zero initial state: their mean, or (``"sum"``,
+    the reference code's ``mse_loss(..., reduction="sum")``) their sum over the batch."""
+    return F.mse_loss(model(u)[0], y, reduction=reduction)
+
+
+def recording_initial_states(n_states: int, state_dim: int, scale: float, generator: torch.Generator) -> torch.Tensor:
+    """Initial states of the orbit records, (n_states, state_dim).
+
+    ``scale > 0``: every state ~ N(0, scale²), as the reference code (``std_orbit = 100``):
+    far from the training start, so the orbits show the attractors the whole state space
+    reaches. ``scale == 0`` (ours): the zero state the training starts from and states ~
+    U[−1, 1]^d, so the orbits show what the trained network does from where it is used.
+    """
+    if scale > 0:
+        return torch.randn(n_states, state_dim, generator=generator) * scale
+    states = torch.rand(n_states, state_dim, generator=generator) * 2 - 1
+    states[0] = 0.0
+    return states
 
 
 def make_trainer(config: SineConfig, model_name: str, device: torch.device | str = "cpu",
@@ -147,11 +189,12 @@ def make_trainer(config: SineConfig, model_name: str, device: torch.device | str
     """The sine experiment for one model, ready to ``fit(config.n_epochs)``.
 
     Data, model initialisation, recording initial states and batch shuffling are all drawn
-    from ``config.seed``. Adam with ``learning_rate`` and clipping at ``clip_norm``; the
-    stable LSTM is projected after every step and its learning rate divided by 10 at
-    ``stable_milestones``. The recorder keeps the output orbits under ``n_record_inputs``
-    constant inputs every ``record_every`` epochs and, at ``record_input``, the leading
-    Jacobian eigenvalues at the fixed point inside the recorded attractor.
+    from ``config.seed``. Adam with ``learning_rate`` divided by 10 at ``milestones``,
+    clipping at ``clip_norm``, the loss reduced by ``loss_reduction``; the stable LSTM is
+    projected after every step. The recorder keeps the output orbits under
+    ``n_record_inputs`` constant inputs every ``record_every`` epochs and, at
+    ``record_input``, the leading Jacobian eigenvalues at the fixed point inside the recorded
+    attractor.
 
     Example:
         >>> trainer = make_trainer(SineConfig.preset("reduced"), "lstm")
@@ -159,22 +202,25 @@ def make_trainer(config: SineConfig, model_name: str, device: torch.device | str
     """
     device = torch.device(device)
     generator = torch.Generator().manual_seed(config.seed)
-    u, y, _ = sine_data(config.n_sequences, config.length, config.omega_min, config.omega_max, generator)
+    u, y, _ = sine_data(config.n_sequences, config.length, config.omega_min, config.omega_max, generator,
+                        config.omega_spacing)
     model = make_model(model_name, 1, config.hidden_size, 1, config.seed).to(device)
     inputs = record_inputs(config.n_record_inputs, config.omega_min, config.omega_max, config.record_input)
-    initial_states = torch.rand(config.n_initial_states, model.state_dim, generator=generator) * 2 - 1
-    initial_states[0] = 0.0
+    initial_states = recording_initial_states(config.n_initial_states, model.state_dim, config.initial_state_scale,
+                                              generator)
     tracked = _index_of(inputs, config.record_input)
     recorder = OrbitRecorder(inputs, initial_states, burn_in=config.burn_in, n_kept=config.n_kept,
                              every=config.record_every, eigenvalue_inputs=(tracked,) if config.n_eigenvalues else (),
                              n_eigenvalues=max(config.n_eigenvalues, 1), eigenvalue_every=config.eigenvalue_every)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
-    stable = model_name == "slstm"
-    milestones = config.stable_milestones if stable else config.milestones
-    scheduler = torch.optim.lr_scheduler.MultiStepLR(optimizer, list(milestones), gamma=0.1) if milestones else None
-    return Trainer(model, (u.to(device), y.to(device)), sine_loss, optimizer, scheduler=scheduler,
-                   batch_size=config.batch_size, clip_norm=config.clip_norm, seed=config.seed,
-                   after_step=StableLSTM.project_ if stable else None, recorder=recorder, progress=progress)
+    scheduler = (torch.optim.lr_scheduler.MultiStepLR(optimizer, list(config.milestones), gamma=0.1)
+                 if config.milestones else None)
+    summed = config.loss_reduction == "sum"
+    return Trainer(model, (u.to(device), y.to(device)), partial(sine_loss, reduction=config.loss_reduction),
+                   optimizer, scheduler=scheduler, batch_size=config.batch_size, clip_norm=config.clip_norm,
+                   seed=config.seed, shuffle=config.shuffle, summed_loss_terms=config.length if summed else None,
+                   after_step=StableLSTM.project_ if model_name == "slstm" else None, recorder=recorder,
+                   progress=progress)
 
 
 def orbit_spread(outputs: torch.Tensor) -> torch.Tensor:

@@ -65,7 +65,12 @@ class Trainer:
         model: the network; its parameters are what ``optimizer`` updates.
         data: tensors sharing their first (sample) dimension, e.g. ``(inputs (N, T, m),
             targets (N, T, o))``, already on the model's device.
-        loss: ``loss(model, *batch) -> scalar`` for a batch of each data tensor.
+        loss: ``loss(model, *batch) -> scalar`` for a batch of each data tensor: the mean over
+            the batch, unless ``summed_loss_terms`` is given.
+        summed_loss_terms: None when ``loss`` is a mean over the batch; K when it is a sum over
+            the batch's samples of K terms each (e.g. squared errors over T steps, as the
+            reference code's ``reduction="sum"``). The history's ``loss`` is then the sum over
+            the epoch divided by K·N, the same mean a mean-reduced loss would report.
         optimizer: e.g. ``torch.optim.Adam(model.parameters(), lr=1e-3)``.
         scheduler: stepped once per epoch: ``MultiStepLR`` (milestones in epochs) with
             ``scheduler.step()``, ``ReduceLROnPlateau`` with ``scheduler.step(metrics[plateau_metric])``.
@@ -73,7 +78,8 @@ class Trainer:
         batch_size: samples per optimiser step; each epoch visits every sample once.
         clip_norm: max total gradient norm (``torch.nn.utils.clip_grad_norm_``); None for none.
         seed: seeds the ``torch.Generator`` that shuffles the samples every epoch.
-        shuffle: False keeps the sample order (e.g. a language model's stream of batches).
+        shuffle: False keeps the sample order (e.g. a language model's stream of batches, or
+            the reference code's fixed batches).
         after_step: ``after_step(model)`` after every optimiser step, e.g.
             ``StableLSTM.project_`` to stay on the stability set.
         evaluate: ``evaluate(model) -> {name: float}`` after every epoch (eval mode, no_grad),
@@ -100,7 +106,8 @@ class Trainer:
 
     def __init__(self, model: nn.Module, data: Sequence[torch.Tensor], loss: LossFunction,
                  optimizer: torch.optim.Optimizer, *, scheduler=None, plateau_metric: str = "loss",
-                 batch_size: int, clip_norm: float | None = None, seed: int = 0, shuffle: bool = True,
+                 batch_size: int, summed_loss_terms: int | None = None, clip_norm: float | None = None,
+                 seed: int = 0, shuffle: bool = True,
                  after_step: Callable[[nn.Module], object] | None = None,
                  evaluate: Callable[[nn.Module], dict[str, float]] | None = None,
                  early_stopping: EarlyStopping | None = None, min_lr: float | None = None,
@@ -118,6 +125,7 @@ class Trainer:
         self.model, self.data, self.loss, self.optimizer, self.scheduler = model, data, loss, optimizer, scheduler
         self.plateau_metric = plateau_metric
         self.batch_size = check_positive_int("batch_size", batch_size)
+        self.summed_loss_terms = check_positive_int("summed_loss_terms", summed_loss_terms, allow_none=True)
         self.clip_norm, self.shuffle, self.after_step, self.evaluate = clip_norm, shuffle, after_step, evaluate
         self.early_stopping, self.recorder, self.callbacks, self.progress = (early_stopping, recorder,
                                                                              tuple(callbacks), progress)
@@ -157,7 +165,8 @@ class Trainer:
             if self.after_step is not None:
                 self.after_step(self.model)
             # sums stay on the device: one synchronisation per epoch, not per batch
-            total_loss += loss.detach() * len(index)
+            total_loss += (loss.detach() * len(index) if self.summed_loss_terms is None
+                           else loss.detach() / self.summed_loss_terms)
             total_norm += norm.detach()
             n_batches += 1
         metrics = {"epoch": self.epoch + 1, "loss": total_loss.item() / n_samples,
