@@ -1,9 +1,9 @@
 """Benchmark: the cost of recording orbit diagrams during training, against training itself.
 
-At the sine experiment's full preset (hidden 200, 100 sequences of length 400, one batch of
-all 100), this times, in one process and on one device, one training epoch and one
-recording (10 constant inputs × 4 initial states as ONE batched ``orbit``, burn-in 1200 +
-200 kept steps, under no_grad), for the LSTM and the orthogonal RNN. A recording every
+At the sine experiment's full preset (hidden 200, 100 sequences of length 400 in ten batches
+of 10), this times, in one process and on one device, one training epoch and one recording
+(10 constant inputs × 4 initial states as ONE batched ``orbit``, burn-in 1200 + 400 kept steps,
+under no_grad), for the LSTM and the orthogonal RNN. A recording every
 k epochs costs recording / (k × epoch) of the training time; the target is at most 10%.
 The optional fixed-point eigenvalue search is timed separately and amortised over its own
 interval (the preset's ``eigenvalue_every``).

@@ -6,8 +6,11 @@ the change-of-variables formula gives the identity
 
     H(f(X)) = H(X) + E[log |det ∂f/∂x (X)|],
 
-and, because |det J| ≤ ‖J‖₂^d ≤ L_f^d, the bound H(f(X)) ≤ H(X) + d log L_f of the paper
-(Ribeiro, Tiels, Aguirre & Schön, AISTATS 2020).
+and, because |det J| ≤ ‖J‖₂^d ≤ L_f^d, the upper bound H(f(X)) ≤ H(X) + d log L_f. The paper
+(Ribeiro, Tiels, Aguirre & Schön, AISTATS 2020, Eq. 4) prints the reverse direction,
+H_t + N_x log L_f ≤ H_{t+1}; that direction holds with a *lower* Lipschitz constant ℓ
+(‖f(x) − f(w)‖ ≥ ℓ‖x − w‖) in place of L_f, since then every singular value of J is at least ℓ,
+|det J| ≥ ℓ^d and H(f(X)) ≥ H(X) + d log ℓ (:func:`smallest_singular_value`).
 """
 from __future__ import annotations
 
@@ -127,3 +130,23 @@ def log_abs_det_jacobian(step, x: torch.Tensor, u: torch.Tensor | None = None) -
         >>> log_abs_det_jacobian(henon_map(1.4, 0.3), torch.zeros(1, 2))  # [log 0.3]
     """
     return torch.linalg.slogdet(jacobian(step, x, u)).logabsdet
+
+
+def smallest_singular_value(step, x: torch.Tensor, u: torch.Tensor | None = None) -> torch.Tensor:
+    """σ_min(∂step(x, u)/∂x), the least stretching of the step at every state, shape (B,).
+
+    A map with a lower Lipschitz constant ℓ, ‖f(x) − f(w)‖ ≥ ℓ‖x − w‖, has σ_min(J(x)) ≥ ℓ
+    wherever it is differentiable (J v is the limit of (f(x + hv) − f(x))/h), so the minimum
+    of this over sampled or visited states estimates ℓ from above. Since |det J| is the product
+    of the singular values, d log σ_min(J) ≤ log |det J| ≤ d log ‖J‖₂: the entropy change of an
+    invertible step, E log|det J|, lies between d E log σ_min(J) and d log L_f.
+
+    Args:
+        step: the map ``step(x (B, d), u) -> (B, d)``.
+        x: states, (B, d).
+        u: inputs, (B, m) or ``None``.
+
+    Example:
+        >>> smallest_singular_value(linear_map(torch.diag(torch.tensor([2.0, 0.5]))), torch.zeros(1, 2))  # [0.5]
+    """
+    return torch.linalg.svdvals(jacobian(step, x, u))[..., -1]  # singular values come in descending order

@@ -42,9 +42,9 @@ def flossing_loss(step, x0: torch.Tensor, inputs: torch.Tensor | None = None, n_
     Args: as :func:`rnnattr.lyapunov_spectrum` (``log_floor`` clamps log|R_ii| from below,
     since the QR backward divides by R), and ``through_states``: False differentiates the
     exponents along the trajectory held fixed, through the Jacobians and every QR; True gives
-    the exact gradient of this finite-T loss (the reference's, and :class:`FlossingConfig`'s
+    the exact gradient of this finite-T loss (the reference code's, and :class:`FlossingConfig`'s
     default), which also follows the trajectory and grows like e^{λ_1 T} on a chaotic network:
-    fine over the reference's 55 steps near λ_1 = 0, useless over hundreds of chaotic steps.
+    fine over the reference code's 55 steps near λ_1 = 0, useless over hundreds of chaotic steps.
 
     Example:
         >>> flossing_loss(model.step, x0, inputs, k=75)   # x0 (B, d), inputs (B, T, m)
@@ -61,7 +61,7 @@ class FlossingConfig:
     N = 80 network, 500 Adam updates at 1e-3, each on one trajectory of 55 steps whose first
     16 only align the tangent vectors, differentiated through the states as well."""
 
-    k: int = 75  # exponents flossed (N = 80 in the paper's tanh RNN)
+    k: int = 75  # exponents flossed (of N = 80 in the reference code's tanh RNN)
     n_updates: int = 500  # optimiser steps of one phase
     learning_rate: float = 1e-3  # Adam, its own optimiser (not the training one)
     n_steps: int = 55  # trajectory length per update, transient included: short, so the exact gradient stays finite

@@ -113,25 +113,72 @@ def lm_test_perplexity() -> dict[str, float]:
     return {model: PUBLISHED[f"lm_test_perplexity_{model}"].value for model in MODELS}
 
 
-def settings_table(settings: tuple[Setting, ...]) -> str:
-    """A markdown table of ``settings``: field, the paper, the reference code, ours, the full preset's source."""
+def settings_table(settings: tuple[Setting, ...], run=None) -> str:
+    """A markdown table of ``settings``: the paper's text, the reference code, ours, the full preset
+    (with its source, and the reason for a departure), and, given a config ``run``, that run's value
+    (in bold where it differs from the full preset: a reduced size, or a knob turned)."""
     def cell(value) -> str:
+        if isinstance(value, float):
+            return f"{value:.6g}"
         return "—" if value is None else str(value)
 
-    lines = ["| setting | the paper's text | reference code | ours | full preset |", "|---|---|---|---|---|"]
+    header = "| setting | the paper's text | reference code | ours | full preset |" + (" this run |" if run else "")
+    lines = [header, "|---|---|---|---|---|" + ("---|" if run else "")]
     for setting in settings:
         paper = cell(setting.paper) if setting.paper is not None else (
             f"silent ({setting.paper_says})" if setting.paper_says else "silent")
         reference = cell(setting.reference) + (f" (`{setting.reference_where}`)" if setting.reference_where else "")
         full = f"{cell(setting.full)} ({setting.source})" + (f": {setting.departure}" if setting.departure else "")
-        lines.append(f"| `{setting.field}` | {paper} | {reference} | {cell(setting.ours)} | {full} |")
+        row = f"| `{setting.field}` | {paper} | {reference} | {cell(setting.ours)} | {full} |"
+        if run is not None:
+            value = getattr(run, setting.field)
+            row += f" {cell(value)} |" if value == setting.full else f" **{cell(value)}** |"
+        lines.append(row)
+    return "\n".join(lines)
+
+
+def departures_table(settings: tuple[Setting, ...], run, reasons: dict[str, str] | None = None,
+                     extra: tuple[tuple[str, str, str, str], ...] = ()) -> str:
+    """A markdown table of where a config ``run`` does not follow the paper's text, and why.
+
+    One row per setting the paper fixes and ``run`` changes (why: ``reasons[field]``, else the full
+    preset's :attr:`Setting.departure`, else "reduced size"), one per setting the paper does not give
+    (why: the source of the value, the reference code or ours), then the ``extra`` rows
+    ``(what, the paper's text, this run, why)`` for what no config field holds (a figure's length, a
+    projection, the data). Columns: what, the paper's text, this run, why.
+    """
+    def cell(value) -> str:
+        if isinstance(value, float):
+            return f"{value:.6g}"
+        return "—" if value is None else str(value)
+
+    reasons = reasons or {}
+    lines = ["| what | the paper's text | this run | why |", "|---|---|---|---|"]
+    for setting in settings:
+        value = getattr(run, setting.field)
+        if setting.paper is not None and value == setting.paper:
+            continue
+        if setting.paper is not None:
+            why = reasons.get(setting.field) or (setting.departure if value == setting.full and setting.departure
+                                                 else "reduced size")
+            paper = cell(setting.paper)
+        else:
+            source = ("the reference code's value (`" + setting.reference_where + "`)"
+                      if setting.source == "reference code" else "our value")
+            why = reasons.get(setting.field) or (
+                f"the paper does not give it; the full preset takes {source}"
+                + (f": {setting.departure}" if setting.departure else "")
+                + (f"; this run differs from the full preset ({cell(setting.full)})" if value != setting.full else ""))
+            paper = f"silent ({setting.paper_says})" if setting.paper_says else "silent"
+        lines.append(f"| `{setting.field}` | {paper} | {cell(value)} | {why} |")
+    lines += [f"| {what} | {paper} | {this_run} | {why} |" for what, paper, this_run, why in extra]
     return "\n".join(lines)
 
 
 MODELS = ("lstm", "slstm", "ornn")
 TABLE_1_LENGTHS = (50, 100, 200, 300, 500)
-_TABLE_1 = {50: (1.00, 1.00, 1.000), 100: (1.00, 1.00, 1.000), 200: (1.00, 0.27, 0.999),
-            300: (0.25, 0.26, 0.995), 500: (0.27, 0.26, 0.970)}
+_TABLE_1 = {50: ("1.00", "1.00", "1.000"), 100: ("1.00", "1.00", "1.000"), 200: ("1.00", "0.27", "0.999"),
+            300: ("0.25", "0.26", "0.995"), 500: ("0.27", "0.26", "0.970")}  # as printed
 
 PUBLISHED: dict[str, Published] = {
     # Section 4.1, Figure 1: the chaotic LSTM
@@ -150,12 +197,14 @@ PUBLISHED: dict[str, Published] = {
     "sine_burn_in": Published(1200.0, "Section 5.1, Figure 4 caption", "a burn-in period of 1200 samples"),
     "sine_figure_4_epochs": Published((300.0, 1500.0), "Section 5.1, Figure 4 caption", "The plot shows epochs 300 to 1500"),
     # Section 5.2, Table 1, Figures 6-7: sequence classification
-    **{f"table_1_l{length}_{model}": Published(accuracy, "Section 5.2, Table 1",
-                                              f"accuracy, l = {length}, {model}")
-       for length, row in _TABLE_1.items() for model, accuracy in zip(MODELS, row)},
+    **{f"table_1_l{length}_{model}": Published(float(printed), "Section 5.2, Table 1", printed)
+       for length, row in _TABLE_1.items() for model, printed in zip(MODELS, row)},
     "table_1_baseline": Published(0.25, "Section 5.2, Table 1 caption",
                                   "always predicting {p,p} would yield an accuracy of 0.25"),
     "symbols_max_epochs": Published(15000.0, "Section 5.2", "a total of 15000 epochs or until accuracy one is attained"),
+    "symbols_slstm_linear_epochs": Published((1000.0, 10000.0), "Section 5.2 (Figure 6(a))",
+                                             "the accuracy, however, increase at a very slow linear rate between "
+                                             "epochs [1000, 10000]"),
     "figure_7_length": Published(100.0, "Section 5.2, Figure 7 caption", "for sequences of length 100"),
     "figure_7_epochs": Published((0.0, 400.0), "Section 5.2, Figure 7 caption", "epochs, that varies from 0 to 400"),
     "symbols_burn_in": Published(400.0, "Section 5.2, Figure 7 caption", "a burn-in period of 400 samples"),
@@ -175,6 +224,26 @@ PUBLISHED: dict[str, Published] = {
                                           "sLSTM usually takes more than 600 tokens to reach this steady-state periodic behavior"),
     "lm_ornn_settling_tokens": Published(100.0, "Section 5.3", "for the oRNN this sometimes happens before 100 tokens"),
 }
+
+_CHAOTIC_REF = "chaotic_lstm.py"
+#: The chaotic LSTM (Section 4.1, Figure 1) against ``ChaoticLSTMConfig``. The paper's text gives the
+#: simulation length and burn-in; the range and number of values of s come from the reference code.
+CHAOTIC_LSTM_SETTINGS = (
+    Setting("n_values", None, "", 5000, f"{_CHAOTIC_REF} n_points: np.linspace(0.5, 2, 4999) plus s = 1"),
+    Setting("s_min", None, "θ(s) = sθ_true, no range", 0.5, f"{_CHAOTIC_REF} min_scale"),
+    Setting("s_max", None, "θ(s) = sθ_true, no range", 2.0, f"{_CHAOTIC_REF} max_scale"),
+    Setting("n_steps", 200, "a simulation of 200 samples", 200, f"{_CHAOTIC_REF} seq_len"),
+    Setting("burn_in", 100, "the first 100 samples were discarded to remove the transient", 100,
+            f"{_CHAOTIC_REF} burnout"),
+    Setting("lyapunov_steps", None, "", None, "", 2000),
+    Setting("lyapunov_transient", None, "", None, "", 200),
+    Setting("grid_size", None, "", 150, f"{_CHAOTIC_REF} n_points_s1, n_points_s2 (its 2-D cell does not run)", 101,
+            "the reference code's 2-D cell does not run and spans another plane (through zero, θ_true and a "
+            "torch.rand point); ours is an odd grid, so that its middle row is Figure 1's line b = 0"),
+    Setting("direction_scale", None, "", None,
+            f"{_CHAOTIC_REF} spans s2 in [-0.5, 0.5] towards an unnormalised torch.rand point", 0.5),
+    Setting("seed", None, "", None, f"{_CHAOTIC_REF}: torch.rand unseeded", 0),
+)
 
 _SINE_REF = "sine-generator/train.py"
 #: Sine-wave generation (Section 5.1) against ``SineConfig``.
@@ -259,4 +328,71 @@ LANGUAGE_MODEL_SETTINGS = (
     Setting("burn_in", None, "", 0, f"{_LM_REF} --burnout_orbit", 1000,
             "our attractor analysis starts from the states after test-text prompts and drops 1000 steps; the "
             "reference code starts from N(0, 100²) states and keeps all 1600 steps of its orbits"),
+)
+
+# The flossing paper's text here is its abstract only, which gives no number: every value below
+# is the reference code's (github.com/RainerEngelken/GradientFlossing at 324d2a0), from the
+# example call of its README.md (lines 32-33: N, E, Ef, Ei, Ep, Ni, B, S, T, Tp, Ti, ..., lr, ...,
+# g, ..., delay, ..., nLE, task, ... = 80, 3001, 100, 500, 500, 2, 16, 1, 300, 55, 300, ...,
+# 0.001, ..., 1.0, ..., 10, ..., 75, -1, ...) and the constants of GradientFlossing_ExampleCode.jl.
+_FLOSS_CALL = "README.md l.33"
+_FLOSS_CODE = "GradientFlossing_ExampleCode.jl"
+_FLOSS_TASKS = "GradientFlossing_XOR.jl"
+#: The delayed copy and XOR tasks of the flossing chapter against ``DelayedTaskConfig``.
+FLOSSING_SETTINGS = (
+    Setting("task", None, "", "xor", f"{_FLOSS_CALL} task=-1: the XOR of 2 bits ({_FLOSS_TASKS} l.13-17); "
+            f"task=0 is the copy (l.11-12)", "copy",
+            "DelayedTaskConfig is the delayed copy, the code's task 0, which the README's call does not run; "
+            "DelayedXorConfig is the call's XOR (the chapter trains both)"),
+    Setting("delay", None, "", 10, f"{_FLOSS_CALL} delay=10; with task=-1 the target is abs(s[t-10] - s[t-20]) "
+            f"({_FLOSS_TASKS} l.16-17), a span of 20 steps", 40,
+            "the delay is what the chapter varies (reduced: copy 10, 20, 30 and XOR 10, 20; full commands: 10 to "
+            "80); 40 is only a single run's default. Our XOR's d is the whole span: d = 2 × the code's delay "
+            "(y_t = x_{t-d/2} ⊕ x_{t-d})"),
+    Setting("hidden_size", None, "", 80, f"{_FLOSS_CALL} N=80"),
+    Setting("gain", None, "", 1.0, f"{_FLOSS_CALL} g=1.0, IC=1, gbar=0.0: J = g·randn(N, N)/√N + gbar/N "
+            f"({_FLOSS_CODE} l.54)"),
+    Setting("length", None, "", 300, f"{_FLOSS_CALL} T=300 steps per training sequence ({_FLOSS_CODE} l.203)"),
+    Setting("n_sequences", None, "", None, f"none: one fresh batch every epoch, generateInputOutput(B, T, E*sIn + ei, "
+            f"...) ({_FLOSS_CODE} l.203)", 320,
+            "a fixed training set of 320 sequences (20 batches an epoch) instead of a fresh batch for every "
+            "update, because the shared Trainer trains on a fixed data set; validation is on fresh sequences"),
+    Setting("n_validation", None, "", None, f"none: getAccuracy on the training batch ({_FLOSS_CODE} l.76-87, "
+            "l.97; never stored or printed)", 512,
+            "validation accuracy on 512 fresh sequences, what a run is judged by; the code has none"),
+    Setting("batch_size", None, "", 16, f"{_FLOSS_CALL} B=16"),
+    Setting("learning_rate", None, "", 1e-3, f"{_FLOSS_CALL} lr=0.001f0: ADAMW(lr, (0.9, 0.999), decay=0) "
+            f"({_FLOSS_CODE} l.164)"),
+    Setting("clip_norm", None, "", 0.03, f"{_FLOSS_CODE} l.164 ClipNorm(0.03f0), hard-coded", 0.03,
+            "the same threshold on a different norm: Flux's ClipNorm (Flux 0.11.3, packages.txt) rescales each "
+            "parameter array's gradient on its own; our Trainer clips the norm of all gradients together"),
+    Setting("n_epochs", None, "", 3001, f"{_FLOSS_CALL} E=3001 epochs of one update on one fresh batch "
+            f"({_FLOSS_CODE} l.173-204)", 150,
+            "epochs vs updates: our epoch is one pass over the 320 sequences, 20 updates, so 150 epochs are 3000 "
+            "updates, one fewer than the code's 3001"),
+    Setting("target_accuracy", None, "", None, "none: every run trains all E epochs; the code has no success "
+            "criterion", 0.95,
+            "our success threshold: a run is solved, and stops, at validation accuracy 0.95 (chance: 0.5); the "
+            "abstract's \"success rate\" names no criterion"),
+    Setting("floss_before", None, "\"applying gradient flossing prior to training\" (no number)", 500,
+            f"{_FLOSS_CALL} Ep=500 updates before the first epoch ({_FLOSS_CODE} l.175-179, l.190)", 0,
+            "the flossing condition is what the chapter varies: the default is no flossing, and its flossing "
+            "runs set 500, the code's Ep"),
+    Setting("floss_during", None, "\"gradient flossing during training\" (no number)", 500,
+            f"{_FLOSS_CALL} Ei=500 updates per phase during training ({_FLOSS_CODE} l.181-184, l.190)", 0,
+            "the flossing condition is what the chapter varies: the default is no flossing, and its runs with "
+            "phases during training set 500, the code's Ei"),
+    Setting("floss_epochs", None, "", (100, 200), f"{_FLOSS_CALL} Ef=100, Ni=2: a phase at the start of every "
+            f"100th epoch, the first 2 ({_FLOSS_CODE} l.175)", (5, 10),
+            "our epochs are 20 updates: phases after epochs 5 and 10 come after 100 and 200 updates; the code's "
+            "come before the update of its epochs 100 and 200, after 99 and 199"),
+    Setting("floss_k", None, "", 75, f"{_FLOSS_CALL} nLE=75; loss mean((λ_i - Lwnt)²), Lwnt=0.0 "
+            f"({_FLOSS_CODE} l.20, l.111)"),
+    Setting("floss_steps", None, "", 55, f"{_FLOSS_CALL} Tp=55: calcLyapunovSpectrum runs n = 1:Tp "
+            f"({_FLOSS_CODE} l.129) along a Ti=300-step stream (l.193)"),
+    Setting("floss_transient", None, "", 16, f"{_FLOSS_CODE} l.26, l.29, l.137: log(abs(R_ii)) summed for "
+            "n > nStepTransient + ceil(Tp/10) = 10 + 6"),
+    Setting("floss_batch", None, "", 1, f"{_FLOSS_CODE} l.176-177, l.193: B = 1 while flossing"),
+    Setting("floss_learning_rate", None, "", 1e-3, f"{_FLOSS_CODE} l.165: ADAMW(lr, (b1, b2), decay), lr=0.001 "
+            f"({_FLOSS_CALL}), no ClipNorm"),
 )

@@ -7,6 +7,12 @@ the browser follows by itself; no Python callback is involved. Saved with the no
 widget state, an explorer therefore works in the static HTML of the book too (MyST-NB
 renders the state with ``@jupyter-widgets/html-manager``), not only in a live notebook.
 
+``Stack`` arrived in ipywidgets 8, and Colab ships ipywidgets 7, whose kernel upgrading would
+need a restart. Under ipywidgets 7 the explorers therefore build a :class:`KernelStack` (a box
+that shows its selected child) joined to the controls by kernel-side links instead: the same
+pictures and controls, followed by Python, so they work wherever a kernel runs (Colab), but
+not in a static page (the book is built with ipywidgets 8).
+
 * :func:`chaotic_lstm_explorer`: the chaotic LSTM's attractor, trajectory, V(s) and
   λ1(s) as s moves through [0.5, 2] (paper Figure 1).
 * :func:`orbit_diagram_explorer`: the orbit diagrams recorded during training on the
@@ -27,6 +33,7 @@ from dataclasses import dataclass
 
 import ipywidgets as widgets
 import numpy as np
+import traitlets
 import torch
 import torch.nn.functional as F
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -56,9 +63,6 @@ from rnnattr.experiments.symbols import CLASSES, SYMBOLS
 from rnnattr.models.chaotic import chaotic_lstm
 from rnnattr.validation import check_positive_int
 
-if not hasattr(widgets, "Stack"):  # Stack arrived in ipywidgets 8.0; Colab may bring 7.x
-    raise ImportError(f"rnnattr.widgets needs ipywidgets >= 8 (its Stack widget), found {widgets.__version__}: "
-                      "pip install 'ipywidgets>=8'")
 
 FRAME_DPI = 72  # frames of 7-9 inches come out 520-650 pixels wide: ~5-25 kB each as PNG
 PALETTE_COLOURS = 48  # frames are stored as palette PNGs: a third of the bytes of full colour
@@ -104,16 +108,43 @@ def _render_frames(figure: Figure, moving: Sequence, n_frames: int, update: Call
     return frames
 
 
-def _image_stack(frames: Sequence[bytes]) -> widgets.Stack:
+class KernelStack(widgets.VBox):
+    """ipywidgets 7's stand-in for ``ipywidgets.Stack``: shows ``pages[selected_index]`` as its one child.
+
+    The selection is a kernel-side trait, so only a live kernel follows it (see the module's notes).
+    """
+
+    selected_index = traitlets.Int(0)
+
+    def __init__(self, pages: Sequence[widgets.Widget], selected_index: int = 0):
+        self.pages = tuple(pages)
+        super().__init__(children=(self.pages[selected_index],))
+        self.selected_index = selected_index
+
+    @traitlets.observe("selected_index")
+    def _show(self, change) -> None:
+        self.children = (self.pages[change["new"]],)
+
+
+def _stack(pages: Sequence[widgets.Widget]) -> widgets.Widget:
+    """A Stack of ``pages`` showing the first: ``ipywidgets.Stack`` where it exists (ipywidgets 8),
+    else a :class:`KernelStack`."""
+    if hasattr(widgets, "Stack"):
+        return widgets.Stack(list(pages), selected_index=0)
+    return KernelStack(pages)
+
+
+def _image_stack(frames: Sequence[bytes]) -> widgets.Widget:
     """A Stack of PNG images showing ``frames[0]``; all images share one Layout model."""
     layout = widgets.Layout(max_width="100%", height="auto")
-    return widgets.Stack([widgets.Image(value=frame, format="png", layout=layout) for frame in frames],
-                         selected_index=0)
+    return _stack([widgets.Image(value=frame, format="png", layout=layout) for frame in frames])
 
 
-def _link_index(control: widgets.Widget, trait: str, stack: widgets.Stack) -> widgets.Link:
-    """``control.trait`` -> ``stack.selected_index``, kept in sync by the browser (a jslink)."""
-    return widgets.jslink((control, trait), (stack, "selected_index"))
+def _link_index(control: widgets.Widget, trait: str, stack: widgets.Widget):
+    """``control.trait`` -> ``stack.selected_index``: kept in sync by the browser (a jslink), or, for a
+    :class:`KernelStack`, by the kernel (a Python link)."""
+    link = widgets.link if isinstance(stack, KernelStack) else widgets.jslink
+    return link((control, trait), (stack, "selected_index"))
 
 
 def _named(name: str, control: widgets.Widget) -> widgets.HBox:
@@ -134,7 +165,7 @@ def _stepper(labels: Sequence[str], description: str, play: bool = False) -> tup
     """
     last = len(labels) - 1
     slider = widgets.IntSlider(value=0, min=0, max=last, step=1, readout=False, continuous_update=True)
-    readout = widgets.Stack([widgets.HTML(value=label) for label in labels], selected_index=0)
+    readout = _stack([widgets.HTML(value=label) for label in labels])
     _link_index(slider, "value", readout)
     controls = [_named(description, slider), readout]
     if play:
@@ -415,12 +446,12 @@ def orbit_diagram_explorer(arrays: Mapping[str, np.ndarray], n_epochs: int = 12,
     epoch_controls, slider = _stepper(labels, "epoch", play)
     per_input = []
     for per_output in image_stacks:
-        middle = widgets.Stack(per_output, selected_index=0)
+        middle = _stack(per_output)
         _link_index(output_buttons, "index", middle)
         for images in per_output:
             _link_index(slider, "value", images)
         per_input.append(middle)
-    outer = widgets.Stack(per_input, selected_index=0)
+    outer = _stack(per_input)
     _link_index(input_buttons, "index", outer)
     return widgets.VBox(([widgets.HTML(f"<b>{title}</b>")] if title else [])
                         + [_named("input", input_buttons), _named("output", output_buttons), epoch_controls, outer])
@@ -625,6 +656,6 @@ def attractor_gallery_explorer(config: ContractivityConfig | None = None, n_fram
                                          play=play))
     chooser = widgets.ToggleButtons(options=[available[name].name for name in families], index=0,
                                     style={"button_width": "280px"})
-    stack = widgets.Stack(explorers, selected_index=0)
+    stack = _stack(explorers)
     _link_index(chooser, "index", stack)
     return widgets.VBox([_named("bifurcation", chooser), stack])

@@ -35,6 +35,7 @@ from browser_assets import RegistryUnreachable, Router, fetch_cdn_packages, serv
 from PIL import Image
 
 from scripts.build_book import BUILD, EXECUTED, HTML, ROOT, _without_suffix, chapters, toc_files
+from scripts.set_repository import read_repository
 
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; Playwright's own browser download is not reachable
 SCREENSHOTS = BUILD / "screenshots"
@@ -72,6 +73,7 @@ class Visit:
     widget_views: int = 0  # embedded widget views rendered
     sliders_moved: int = 0  # sliders that changed the visible image
     links: int = 0  # internal links checked
+    colab_links: list[str] = field(default_factory=list)  # links to Colab (a chapter's launch button)
     screenshot: Path | None = None
 
 
@@ -282,6 +284,7 @@ def check_page(site: Site, path: str, *, chapter: bool = False, screenshot: Path
         live_ids = set(page.eval_on_selector_all("[id], a[name]", "els => els.map(e => e.id || e.name)"))
         visit.links, problems = broken_links(links, page.url, base, root, live_ids)
         visit.problems += problems
+        visit.colab_links = [href for href, _ in links if href.startswith("https://colab.research.google.com/")]
 
         if screenshot is not None:
             screenshot.parent.mkdir(parents=True, exist_ok=True)
@@ -368,6 +371,12 @@ def _check_book_page(book: Site, page: str) -> Visit:
 @pytest.mark.parametrize("page", TOC_PAGES, ids=[Path(page).stem for page in TOC_PAGES])
 def test_page_works_offline_in_a_browser(book, page):
     visit = _check_book_page(book, page)
+    if page in CHAPTER_PAGES:  # the launch button opens this chapter's notebook on the book's repository and branch
+        repository, branch = read_repository()
+        colab = (f"https://colab.research.google.com/github/{repository}/blob/{branch}/"
+                 f"{Path(page).with_suffix('.ipynb')}")
+        if colab not in visit.colab_links:
+            visit.problems.append(f"no Colab link to {colab} (found {visit.colab_links})")
     if page in EXPLORER_PAGES and not visit.sliders_moved:
         visit.problems.append(f"the chapter shows an explorer, but {visit.widget_views} widget views rendered "
                               "and no slider changed an image (was the widget state saved?)")

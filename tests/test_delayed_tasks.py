@@ -61,7 +61,7 @@ def test_the_full_presets_are_the_reference_settings():
     copy, xor = DelayedTaskConfig.preset("full"), DelayedXorConfig.preset("full")
     assert (copy.task, xor.task) == ("copy", "xor")
     assert (copy.hidden_size, copy.floss_k, copy.length, copy.batch_size, copy.learning_rate) == (80, 75, 300, 16, 1e-3)
-    assert copy.n_epochs * copy.n_sequences // copy.batch_size == 3000  # the reference's updates
+    assert copy.n_epochs * copy.n_sequences // copy.batch_size == 3000  # the reference code: 3001 epochs of one update
     assert xor.preset("reduced").task == "xor"
     model = make_model(copy)  # recurrent N(0, 1/N), input N(0, 1)
     assert model.cell.weight_hh_l0.std().item() == pytest.approx(1 / 80 ** 0.5, rel=0.05)

@@ -6,7 +6,12 @@ import torch
 
 import rnnattr.entropy as entropy_module
 from rnnattr import TanhRNN, henon_map, linear_map
-from rnnattr.entropy import gaussian_entropy, kozachenko_leonenko_entropy, log_abs_det_jacobian
+from rnnattr.entropy import (
+    gaussian_entropy,
+    kozachenko_leonenko_entropy,
+    log_abs_det_jacobian,
+    smallest_singular_value,
+)
 
 f64 = torch.float64
 
@@ -140,6 +145,58 @@ def test_log_abs_det_jacobian_of_a_tanh_rnn_matches_its_closed_form():
     x = torch.randn(6, 4, dtype=f64)
     expected = torch.linalg.slogdet(model.cell.weight_hh_l0).logabsdet + torch.log1p(-model.step(x).pow(2)).sum(-1)
     torch.testing.assert_close(log_abs_det_jacobian(model.step, x), expected.detach(), atol=1e-10, rtol=0)
+
+
+# smallest_singular_value: the lower Lipschitz constant, and the lower bound on the entropy change
+
+
+def test_smallest_singular_value_of_a_linear_map_is_its_lower_lipschitz_constant():
+    matrix = torch.tensor([[1.2, 0.9, 0.0], [0.0, 0.5, 0.3], [0.2, 0.0, 0.8]], dtype=f64)
+    x = torch.randn(7, 3, generator=torch.Generator().manual_seed(10), dtype=f64)
+    ell = torch.linalg.svdvals(matrix)[-1]
+    torch.testing.assert_close(smallest_singular_value(linear_map(matrix), x), ell.expand(7), atol=1e-12, rtol=0)
+    # ‖Ax − Aw‖ ≥ ℓ‖x − w‖ for every pair, with equality along the last right-singular vector
+    w = torch.randn(7, 3, generator=torch.Generator().manual_seed(11), dtype=f64)
+    assert ((x - w) @ matrix.T).norm(dim=1).ge(ell * (x - w).norm(dim=1) - 1e-12).all()
+    smallest_direction = torch.linalg.svd(matrix).Vh[-1]  # (3,), unit norm
+    assert (matrix @ smallest_direction).norm().item() == pytest.approx(ell.item(), abs=1e-12)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_gaussian_entropy_change_under_a_linear_map_lies_between_the_lower_and_upper_bounds(seed):
+    # H(AX) − H(X) = log|det A| = Σ log σ_i, and d log σ_min ≤ Σ log σ_i ≤ d log σ_max
+    generator = torch.Generator().manual_seed(seed)
+    d = 4
+    matrix = torch.randn(d, d, generator=generator, dtype=f64)
+    _, covariance = random_gaussian(d, 1, seed)
+    change = (gaussian_entropy(matrix @ covariance @ matrix.T) - gaussian_entropy(covariance)).item()
+    singular_values = torch.linalg.svdvals(matrix)
+    assert change == pytest.approx(singular_values.log().sum().item(), abs=1e-10)
+    assert d * singular_values[-1].log().item() < change < d * singular_values[0].log().item()
+
+
+def test_a_scaled_rotation_attains_both_bounds():
+    rotation = torch.linalg.qr(torch.randn(3, 3, generator=torch.Generator().manual_seed(12), dtype=f64))[0]
+    x = torch.randn(4, 3, generator=torch.Generator().manual_seed(13), dtype=f64)
+    step = linear_map(0.7 * rotation)
+    torch.testing.assert_close(smallest_singular_value(step, x), torch.full((4,), 0.7, dtype=f64), atol=1e-12, rtol=0)
+    torch.testing.assert_close(log_abs_det_jacobian(step, x), torch.full((4,), 3 * math.log(0.7), dtype=f64),
+                               atol=1e-12, rtol=0)
+
+
+def test_smallest_singular_value_of_a_scaled_orthogonal_tanh_rnn_matches_its_closed_form():
+    # J = diag(1 − x'²) g Q with Q orthogonal: its singular values are g (1 − x'_i²),
+    # the least of them g min_i (1 − x'_i²)
+    rotation = torch.linalg.qr(torch.randn(4, 4, generator=torch.Generator().manual_seed(14), dtype=f64))[0]
+    model = TanhRNN(1, 4, 1).double()
+    with torch.no_grad():
+        model.cell.weight_hh_l0.copy_(2.5 * rotation)
+        model.cell.bias_hh_l0.zero_()
+        model.cell.bias_ih_l0.zero_()
+        x = torch.randn(6, 4, generator=torch.Generator().manual_seed(15), dtype=f64)
+        expected = 2.5 * (1 - model.step(x).pow(2)).amin(-1)
+        torch.testing.assert_close(smallest_singular_value(model.step, x), expected, atol=1e-10, rtol=0)
+        assert (log_abs_det_jacobian(model.step, x) >= 4 * expected.log() - 1e-10).all()
 
 
 # bad input

@@ -12,6 +12,7 @@ from rnnattr.experiments.entropy_bounds import (
     entropy_along_orbit,
     random_rotation,
     run_linear,
+    run_tanh,
     scaled_orthogonal_rnn,
     volume_preserving_non_normal,
 )
@@ -55,6 +56,28 @@ def test_linear_run_attains_the_bound_with_a_scaled_rotation_and_beats_it_otherw
     np.testing.assert_allclose(result["linear_isotropic_exact"], result["linear_bound"], atol=1e-9)
     np.testing.assert_allclose(result["linear_non_normal_exact"],
                                result["linear_bound"] - t * SMALL.state_dim * math.log(norm), atol=1e-9)
+
+
+def test_linear_run_lies_between_the_lower_and_the_upper_bound():
+    # ℓ = σ_min(A): the scaled rotation has ℓ = L_f (both bounds attained), the non-normal map ℓ < L_f
+    result = run_linear(SMALL)
+    gains = np.array(SMALL.gains)
+    np.testing.assert_allclose(result["linear_isotropic_lower_lipschitz"], gains, rtol=1e-12)
+    np.testing.assert_allclose(result["linear_isotropic_lower_bound"], result["linear_bound"], atol=1e-9)
+    assert (result["linear_non_normal_lower_lipschitz"] < gains).all()
+    exact = result["linear_non_normal_exact"][:, 1:]
+    assert (result["linear_non_normal_lower_bound"][:, 1:] < exact).all()
+    assert (exact < result["linear_bound"][:, 1:]).all()
+
+
+def test_tanh_run_keeps_the_exact_entropy_above_its_lower_bound():
+    result = run_tanh(SMALL)
+    identity, lower = result["tanh_identity"], result["tanh_lower_bound"]
+    assert lower.shape == identity.shape and result["tanh_lower_lipschitz"].shape == (2, 3, SMALL.n_steps)
+    assert (identity >= lower - 1e-9).all()
+    # on the narrow cloud the first step is practically the linearisation g Q: ℓ ≈ L_f = g
+    np.testing.assert_allclose(result["tanh_lower_lipschitz"][0, :, 0], SMALL.gains, rtol=1e-3)
+    assert (result["tanh_lower_lipschitz"] <= np.array(SMALL.gains)[None, :, None] + 1e-12).all()
 
 
 def test_config_rejects_bad_values():

@@ -10,9 +10,11 @@ from rnnattr.experiments.sine import (
     SineConfig,
     crossing_epoch,
     live_result,
+    load_stored_runs,
     make_trainer,
     orbit_spread,
     record_inputs,
+    seed_summary,
     sine_data,
 )
 from rnnattr.results import load_result
@@ -79,3 +81,51 @@ def test_live_result_matches_the_stored_result_of_the_same_run(tmp_path):
     for name in live:  # the same seeds, so the same numbers: the notebook plots either with the same code
         np.testing.assert_array_equal(live[name], stored[name], err_msg=name)
     assert live_metadata["final_metrics"] == stored_metadata["final_metrics"]
+
+
+def test_the_even_spacing_is_the_reference_codes_linspace_and_needs_no_generator():
+    u, y, omega = sine_data(100, 400, spacing="even")
+    torch.testing.assert_close(omega.double(), torch.linspace(math.pi / 16, math.pi / 8, 100, dtype=torch.float64),
+                               rtol=0, atol=1e-7)
+    assert torch.equal(u[:, 0, 0], omega)
+    assert math.isclose(float(record_inputs(10, math.pi / 16, math.pi / 8, 0.218)[1, 0]), 0.218, rel_tol=1e-6)
+
+
+def test_the_summed_loss_steps_like_the_reference_and_reports_the_mean_squared_error():
+    """Batch 10 of a summed loss: ten optimiser steps per epoch, and the history still holds the MSE
+    over the data (as the reference's ``total_loss / (seq_len * n_sequences)``)."""
+    config = dataclasses.replace(SineConfig.preset("reduced"), n_sequences=20, length=30, batch_size=10, shuffle=False,
+                                 loss_reduction="sum", learning_rate=1e-12, n_eigenvalues=0)
+    trainer = make_trainer(config, "lstm", progress=False)
+    u, y = trainer.data
+    with torch.no_grad():
+        mse = float(torch.nn.functional.mse_loss(trainer.model(u)[0], y))
+    trainer.fit(1)
+    assert math.isclose(trainer.history[0]["loss"], mse, rel_tol=1e-5)  # lr ≈ 0: the same weights throughout
+    assert trainer.optimizer.state[next(trainer.model.parameters())]["step"] == 2  # two batches of 10
+
+
+def test_a_bad_spacing_or_reduction_is_refused_naming_the_argument():
+    for field, value in (("omega_spacing", "random"), ("loss_reduction", "max")):
+        try:
+            dataclasses.replace(SineConfig(), **{field: value})
+        except ValueError as error:
+            assert str(error).startswith(f"{field}: expected one of")
+        else:
+            raise AssertionError(f"{field}={value!r} was accepted")
+
+
+def test_stored_seeds_are_loaded_per_model_and_summarised_by_median_and_range(tmp_path):
+    config = dataclasses.replace(SineConfig.preset("reduced"), hidden_size=4, n_sequences=4, length=10, n_epochs=4,
+                                 batch_size=4, record_every=2, eigenvalue_every=2, burn_in=10, n_kept=5)
+    for model, seed in (("lstm", 0), ("lstm", 2), ("lstm", 1), ("ornn", 0)):  # the sweep's layout
+        train_experiment(EXPERIMENTS["sine"], model, "reduced", tmp_path / model / f"seed={seed}",
+                         dataclasses.replace(config, seed=seed), progress=False, log=lambda _: None)
+    stored = load_stored_runs(tmp_path)
+    assert list(stored) == ["lstm", "ornn"] and list(stored["lstm"]) == [0, 1, 2]
+    rows = {row["model"]: row for row in seed_summary(stored, {"lstm": 0.1, "ornn": 0.2})}
+    mse = [stored["lstm"][seed][1]["final_metrics"]["mse"] for seed in (0, 1, 2)]
+    assert rows["lstm"]["median_mse"] == sorted(mse)[1] and rows["lstm"]["max_mse"] == max(mse)
+    assert math.isclose(rows["lstm"]["ratio_to_paper"], sorted(mse)[1] / 0.1)
+    assert rows["ornn"]["seeds"] == [0] and rows["ornn"]["epochs"] == [4]
+    assert load_stored_runs(tmp_path / "absent") == {}

@@ -50,3 +50,18 @@ def test_recorder_records_on_schedule_and_sub_samples_for_the_result():
     np.testing.assert_array_equal(arrays["record_epochs"], [0, 8, 18])
     np.testing.assert_array_equal(arrays["record_outputs"][-1], expected[:, :, :4].half().numpy())
     assert arrays["record_outputs"].dtype == np.float16 and arrays["eigenvalues"].shape == (4, 1, 3)
+
+
+def test_recording_initial_states_are_the_reference_codes_wide_normal_or_ours_near_the_start():
+    from rnnattr.training.recorder import recording_initial_states
+
+    wide = recording_initial_states(4, 2000, 100.0, torch.Generator().manual_seed(0))
+    assert abs(float(wide.std()) / 100 - 1) < 0.02 and abs(float(wide.mean())) < 5  # N(0, 100²), 8000 draws
+    near = recording_initial_states(3, 50, 0.0, torch.Generator().manual_seed(0))
+    assert torch.equal(near[0], torch.zeros(50)) and near[1:].abs().max() <= 1  # the training start, then U[-1, 1]
+    try:
+        recording_initial_states(3, 50, -1.0, torch.Generator())
+    except ValueError as error:
+        assert str(error).startswith("scale: expected a finite number >= 0")
+    else:
+        raise AssertionError("a negative scale was accepted")

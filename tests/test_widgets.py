@@ -17,9 +17,10 @@ from PIL import Image
 
 from rnnattr.experiments.chaotic_lstm import ChaoticLSTMConfig, cost_and_gradient, largest_lyapunov_exponent
 from rnnattr.experiments.contractivity_attractors import BASIN_COLOURS, ContractivityConfig, analyse, gallery
-from rnnattr.experiments.symbols import SymbolsConfig, make_trainer
+from rnnattr.experiments.symbols import SYMBOLS, SymbolsConfig, make_trainer
 from rnnattr.widgets import (
     GALLERY_FAMILIES,
+    KernelStack,
     _families,
     _family_analyses,
     _frame_explorer,
@@ -157,6 +158,34 @@ def test_frame_explorer_play_button_drives_the_slider():
     box = _frame_explorer([solid_png("red"), solid_png("blue")], ["one", "two"], "k", play=True)
     (slider,), (play,) = of_type(box, widgets.IntSlider), of_type(box, widgets.Play)
     assert (play, "value", slider, "value") in links_into(box) and play.max == slider.max == 1
+
+
+def test_without_ipywidgets_8s_stack_the_kernel_follows_the_controls(monkeypatch):
+    """ipywidgets 7 (Colab) has no Stack: a KernelStack shows the selected frame, driven by Python links."""
+    monkeypatch.delattr(widgets, "Stack")
+    frames = [solid_png(colour) for colour in ("red", "blue", "green")]
+    box = _frame_explorer(frames, ["one", "two", "three"], "k", title="demo")
+    (slider,) = of_type(box, widgets.IntSlider)
+    stacks = of_type(box, KernelStack)
+    (images,) = [stack for stack in stacks if isinstance(stack.pages[0], widgets.Image)]
+    (labels,) = [stack for stack in stacks if isinstance(stack.pages[0], widgets.HTML)]
+    for index in (2, 0, 1):
+        slider.value = index  # what a reader's drag sends to the kernel
+        assert images.children[0].value == frames[index] and len(images.children) == 1
+        assert labels.children[0].value == ["one", "two", "three"][index]
+
+
+def test_the_explorers_nest_kernel_stacks_under_ipywidgets_7(monkeypatch, training_run):
+    monkeypatch.delattr(widgets, "Stack")
+    root = orbit_diagram_explorer(training_run, n_epochs=2)
+    inputs, outputs = of_type(root, widgets.ToggleButtons)
+    (slider,) = of_type(root, widgets.IntSlider)
+    outer = root.children[-1]
+    assert isinstance(outer, KernelStack) and len(outer.pages) == len(SYMBOLS)
+    inputs.index, outputs.index, slider.value = 3, 2, 1
+    middle = outer.children[0]
+    assert middle is outer.pages[3] and middle.children[0] is middle.pages[2]
+    assert middle.children[0].children[0] is middle.pages[2].pages[1]  # input 3, output 2, second epoch
 
 
 # -- 1. the chaotic LSTM -------------------------------------------------------------------------

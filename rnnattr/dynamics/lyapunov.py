@@ -6,6 +6,7 @@ import torch
 
 from rnnattr.dynamics.inputs import input_schedule
 from rnnattr.dynamics.jacobian import tangent_step
+from rnnattr.dynamics.qr import rank_safe_qr
 from rnnattr.validation import check_non_negative_int, check_positive_int, check_tensor
 
 
@@ -26,8 +27,10 @@ def lyapunov_spectrum(step, x0: torch.Tensor, inputs: torch.Tensor | None = None
         transient: leading steps whose stretching is not averaged. They still advance
             both the state and the tangent vectors, so that the vectors have aligned with
             the Lyapunov directions by the time averaging starts.
-        log_floor: ``log|R_ii|`` is clamped from below at this value; QR's backward divides
-            by R, so an exactly singular step would otherwise give infinite gradients.
+        log_floor: ``log|R_ii|`` is clamped from below at this value, so that a direction the
+            step annihilates exactly (R_ii = 0) counts as a finite exponent with zero gradient.
+            The QR itself is :func:`rnnattr.dynamics.qr.rank_safe_qr`, whose backward stays
+            finite where R is singular (PyTorch's divides by R_ii and gives NaN).
         detach_states: differentiate only through the Jacobians' explicit dependence on the
             parameters, along a trajectory treated as given. The exact gradient of a finite-T
             exponent also follows how the trajectory itself moves with the parameters, which
@@ -37,8 +40,9 @@ def lyapunov_spectrum(step, x0: torch.Tensor, inputs: torch.Tensor | None = None
     Method: with Q_0 the first k columns of the identity, each step computes
     ``Q, R = qr(D_t Q)`` with D_t the state Jacobian (applied by forward-mode
     Jacobian–vector products, never formed), and λ_i = mean over t of log|R_ii|.
-    Everything is differentiable, so the exponents can be used in a loss (gradient
-    flossing). Use float64 states where precision matters.
+    Everything is differentiable, with finite gradients even where a step loses rank, so
+    the exponents can be used in a loss (gradient flossing). Use float64 states where
+    precision matters.
 
     Example:
         >>> lyapunov_spectrum(henon_map(), torch.zeros(16, 2, dtype=torch.float64),
@@ -58,7 +62,7 @@ def lyapunov_spectrum(step, x0: torch.Tensor, inputs: torch.Tensor | None = None
     log_stretch = x0.new_zeros(batch, k)
     for t in range(n_steps):
         x, stretched = tangent_step(step, x.detach() if detach_states else x, input_at(t), basis)
-        basis, r = torch.linalg.qr(stretched)  # (B, d, k), (B, k, k)
+        basis, r = rank_safe_qr(stretched)  # (B, d, k), (B, k, k)
         if t >= transient:
             diagonal = r.diagonal(dim1=-2, dim2=-1).abs()  # (B, k)
             log_stretch = log_stretch + diagonal.clamp_min(torch.exp(torch.tensor(log_floor))).log()

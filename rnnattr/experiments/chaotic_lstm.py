@@ -28,13 +28,14 @@ from rnnattr.validation import check_positive_int
 
 @dataclass(frozen=True)
 class ChaoticLSTMConfig:
-    """Sizes of the chaotic-LSTM experiment; the defaults are the paper's (the full preset)."""
+    """Sizes of the chaotic-LSTM experiment; the defaults are the full preset: the paper's text where it is
+    explicit, else the reference code, else ours (``rnnattr.papers.CHAOTIC_LSTM_SETTINGS``)."""
 
-    n_values: int = 5000  # paper: 5000 values of s
-    s_min: float = 0.5
+    n_values: int = 5000  # the reference code's count (chaotic_lstm.py n_points); the paper gives none
+    s_min: float = 0.5  # the reference code's range of s; the paper's text gives none
     s_max: float = 2.0
-    n_steps: int = 200  # paper: simulate 200 steps ...
-    burn_in: int = 100  # ... and drop the first 100
+    n_steps: int = 200  # paper (Section 4.1): "a simulation of 200 samples" ...
+    burn_in: int = 100  # ... "the first 100 samples were discarded"
     lyapunov_steps: int = 2000  # not in the paper: steps behind each λ1(s), transient included
     lyapunov_transient: int = 200  # warms up the tangent vector as well as the state
     grid_size: int = 101  # not in the paper: points per axis of the 2-D landscape
@@ -54,7 +55,7 @@ class ChaoticLSTMConfig:
 
     @classmethod
     def preset(cls, size: str) -> "ChaoticLSTMConfig":
-        """``"full"``: the paper's sizes; ``"reduced"``: a few seconds on a laptop CPU."""
+        """``"full"``: the settings of ``CHAOTIC_LSTM_SETTINGS``; ``"reduced"``: a few seconds on a laptop CPU."""
         return select_preset(PRESETS, size)
 
 

@@ -1,4 +1,4 @@
-"""The gradient-flossing paper's tasks (Engelken, 2023): delayed copy and delayed XOR, learnt by a
+"""The gradient-flossing tasks (Engelken, NeurIPS 2023): delayed copy and delayed XOR, learnt by a
 vanilla tanh RNN with and without flossing.
 
 A stream of random bits x_t ∈ {0, 1} drives the network; from step d on, its readout must give
@@ -8,19 +8,40 @@ A stream of random bits x_t ∈ {0, 1} drives the network; from step d on, its r
 
 scored by binary cross-entropy on the logits. The error of step t must travel d steps back
 through the state Jacobians to the input that explains it, so the task's difficulty grows with
-d the way the long-term Jacobian's conditioning decays. The network and the optimisation
-follow the reference implementation (github.com/RainerEngelken/GradientFlossing): N = 80,
-recurrent weights N(0, g²/N) with g = 1, input weights N(0, 1), sequences of 300 steps in
-batches of 16, Adam at 1e-3 after clipping the gradient norm at 0.03, and flossing phases of
-500 updates of k = 75 exponents, before training and at two epochs during it.
+d the way the long-term Jacobian's conditioning decays.
 
-Two departures, both for the shared training engine's sake: the reference draws a fresh batch
-for every update, here a fixed training set of ``n_sequences`` is visited once per epoch (20
-batches; new bits are cheap, so the set is large enough that the network cannot memorise it);
-and it reports accuracy on its training batch, here on ``n_validation`` fresh sequences.
+The paper's text is not in this repository beyond its abstract, which gives no settings. The
+``full`` preset takes the reference code's (github.com/RainerEngelken/GradientFlossing, commit
+324d2a0), but for the departures below: the example call in its ``README.md`` (lines 32–33) and
+the constants of ``GradientFlossing_ExampleCode.jl`` give N = 80, recurrent weights N(0, g²/N)
+with g = 1 (l.54), input weights N(0, 1), 300-step sequences in batches of 16, Adam at 1e-3
+after ClipNorm(0.03) (l.164), flossing phases of 500 unclipped Adam updates at 1e-3 (l.165) of
+k = 75 exponents, each on one 55-step trajectory whose first 10 + 6 steps are not averaged (l.26,
+l.29, l.137), before training and at epochs 100 and 200 (l.175).
+:data:`rnnattr.papers.FLOSSING_SETTINGS` lists each setting with its file and line, and every
+departure with its reason. The tasks (``GradientFlossing_XOR.jl``): the code's copy (task 0) is
+ours; its XOR (task −1, the README's call, with delay=10) has the target |s[t−δ] − s[t−2δ]|, so
+our XOR's d is its whole span, 2δ (the README's call is our d = 20).
+
+Departures, for the shared training engine's sake and our own: the code draws a fresh batch of 16
+for every update and runs 3001 epochs of one update; here a fixed training set of ``n_sequences``
+is visited once per epoch (20 batches), 150 epochs = 3000 updates, and the phases during training
+follow epochs 5 and 10 (after 100 and 200 updates; the code's after 99 and 199). The code measures
+accuracy only on its training batch and has no success criterion; here accuracy is on
+``n_validation`` fresh sequences and a run is solved, and stops, at ``target_accuracy`` = 0.95
+(ours). Flux's ClipNorm clips each parameter array's gradient on its own, ours the norm of all of
+them together. Not configurable, and also different: the code's initial state is trained (relaxed
+100 steps from N(0, 1), l.152–166), its bias is 0.1·U(0, 1) (l.46), its readout reads the
+pre-activation J·tanh(x) + b + w·s (l.67–69) with weights N(0, 1); ours starts from zero and uses
+PyTorch's default bias and readout initialisation. Its flossing starts every trajectory from that
+trained initial state with the same random tangent basis every time (reseeded, l.121–125) and
+keeps one Adam state across phases (l.165); ours draws x0 ~ N(0, 0.5²) per update, starts from the
+identity's first k columns, and gives each phase a fresh Adam. Both floss the recurrent, input and
+bias weights (the code: psFlossing = (ws, J, b), l.167; the readout gets no gradient from the
+exponents here).
 
     python -m rnnattr train copy --model rnn --size full --delay 40 --floss-before 500 --out runs/copy
-    python -m rnnattr sweep xor --size full --models rnn --delays 10 20 40 --floss-befores 0 500 \
+    python -m rnnattr sweep xor --size full --models rnn --delays 10 20 40 --floss-befores 0 500 \\
         --seeds 0 1 2 --out runs/xor
 """
 from __future__ import annotations
@@ -93,10 +114,11 @@ def task_metrics(model: TanhRNN, x: torch.Tensor, y: torch.Tensor, delay: int) -
 
 @dataclass(frozen=True)
 class DelayedTaskConfig:
-    """Sizes of a delayed-task run; the defaults are the reference's (the full preset)."""
+    """Sizes of a delayed-task run; the defaults are the full preset (where each comes from:
+    :data:`rnnattr.papers.FLOSSING_SETTINGS`)."""
 
     task: str = "copy"  # "copy" or "xor"
-    delay: int = 40  # d
+    delay: int = 40  # d, the span the error travels (the README's XOR call, delay=10, is d = 20 here)
     hidden_size: int = 80  # N
     gain: float = 1.0  # recurrent weights N(0, g²/N): at the edge of chaos
     length: int = 300  # steps per sequence
@@ -104,14 +126,14 @@ class DelayedTaskConfig:
     n_validation: int = 512  # fresh sequences for the accuracy
     batch_size: int = 16
     learning_rate: float = 1e-3
-    clip_norm: float = 0.03  # the reference's; Adam rescales the clipped gradient anyway
-    n_epochs: int = 150  # 3000 updates, the reference's
-    target_accuracy: float = 0.95  # solved (the run stops) at this validation accuracy; chance is 0.5
+    clip_norm: float = 0.03  # the reference code's threshold (it clips per parameter array; here the total norm)
+    n_epochs: int = 150  # 3000 updates (the reference code: 3001 epochs of one update)
+    target_accuracy: float = 0.95  # ours: solved (the run stops) at this validation accuracy; chance is 0.5
     floss_before: int = 0  # updates of the flossing phase before training (0: none; the reference: 500)
     floss_during: int = 0  # updates of each phase at floss_epochs (0: none; the reference: 500)
-    floss_epochs: tuple[int, ...] = (5, 10)  # after 100 and 200 updates, as the reference
+    floss_epochs: tuple[int, ...] = (5, 10)  # after 100 and 200 updates (the reference: after 99 and 199)
     floss_k: int = 75  # exponents flossed
-    floss_steps: int = 55  # trajectory length of a flossing update (the reference's)
+    floss_steps: int = 55  # trajectory length of a flossing update (the reference code's Tp)
     floss_transient: int = 16  # its steps that only align the tangent vectors
     floss_batch: int = 1  # trajectories per flossing update (the reference: 1)
     floss_learning_rate: float = 1e-3
@@ -144,7 +166,8 @@ class DelayedTaskConfig:
 
     @classmethod
     def preset(cls, size: str) -> DelayedTaskConfig:
-        """``"full"``: the reference's settings; ``"reduced"``: seconds per run on 2 CPU cores.
+        """``"full"``: the reference code's settings but for the departures in
+        :data:`rnnattr.papers.FLOSSING_SETTINGS`; ``"reduced"``: seconds per run on 2 CPU cores.
         The task is the class's default (``DelayedXorConfig`` for XOR)."""
         return dataclasses.replace(cls(), **select_preset(PRESETS, size))
 
@@ -165,15 +188,16 @@ PRESETS = {
     "full": {},
     # 32 units, 100-step sequences, 10 batches of 16 per epoch, at most 50 epochs; phases flossing
     # 28 of the 32 exponents at a 10× larger rate (60 updates there move the exponents about as
-    # far as the reference's 500 at 1e-3). A run takes 3–15 s on one core.
+    # far as the reference code's 500 at 1e-3). A run takes 3–15 s on one core.
     "reduced": {"hidden_size": 32, "length": 100, "n_sequences": 160, "n_validation": 256, "n_epochs": 50,
                 "floss_k": 28, "floss_epochs": (3, 6), "floss_learning_rate": 1e-2},
 }
 
 
 def make_model(config: DelayedTaskConfig) -> TanhRNN:
-    """The reference's network: recurrent weights N(0, g²/N), input weights N(0, 1), from ``config.seed``
-    (the global random state is left untouched)."""
+    """The tanh RNN with the reference code's recurrent weights N(0, g²/N) and input weights N(0, 1)
+    (its biases and readout keep PyTorch's initialisation), from ``config.seed`` (the global random
+    state is left untouched)."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
         model = TanhRNN(1, config.hidden_size, 1, gain=config.gain)
@@ -198,7 +222,7 @@ def make_trainer(config: DelayedTaskConfig, model_name: str = "rnn", device: tor
         >>> trainer.fit(config.n_epochs); trainer.history[-1]["val_accuracy"]
     """
     if model_name != "rnn":
-        raise ValueError(f"model_name: expected 'rnn' (the reference's tanh RNN), got {model_name!r}")
+        raise ValueError(f"model_name: expected 'rnn' (the reference code's tanh RNN), got {model_name!r}")
     device = torch.device(device)
     x, y = delayed_task_batch(config.task, config.delay, config.n_sequences, config.length,
                               torch.Generator().manual_seed(3 * config.seed))

@@ -2,8 +2,11 @@
 
 A cloud of initial states drawn from a known distribution is pushed through a map with
 Lipschitz constant L_f, and the differential entropy H_t of the cloud is followed step by
-step three ways: the bound H_0 + t N_x log L_f of the paper, the exact change-of-variables
+step three ways: the upper bound H_0 + t N_x log L_f, the exact change-of-variables
 identity H_0 + Σ_s E[log|det J(x_s)|], and a nearest-neighbour estimate from the samples.
+The lower bound H_0 + Σ_s N_x log ℓ_s, with ℓ_s the least stretching σ_min(J) over the cloud
+at step s, is the direction the paper's Eq. 4 prints, with a lower Lipschitz constant in
+place of L_f.
 Linear maps on Gaussian clouds give the entropy in closed form; tanh RNNs with weights
 W = g·Q (Q orthogonal, so L_f = g) give the nonlinear regimes.
 """
@@ -17,7 +20,12 @@ import numpy as np
 import torch
 
 from rnnattr.dynamics import linear_map, lipschitz_estimate, lyapunov_spectrum, orbit
-from rnnattr.entropy import gaussian_entropy, kozachenko_leonenko_entropy, log_abs_det_jacobian
+from rnnattr.entropy import (
+    gaussian_entropy,
+    kozachenko_leonenko_entropy,
+    log_abs_det_jacobian,
+    smallest_singular_value,
+)
 from rnnattr.experiments.presets import select_preset
 from rnnattr.models.tanh_rnn import TanhRNN
 from rnnattr.validation import check_positive_int
@@ -127,8 +135,10 @@ def run_linear(config: EntropyBoundsConfig) -> dict[str, np.ndarray]:
 
     Two maps per gain: ``isotropic`` A = L_f Q (all singular values L_f: the bound is
     attained) and ``non_normal`` A = L_f S/‖S‖₂ (unequal singular values: strictly below).
-    Each has exact entropies ½ log det(2πe A^t Σ_0 A^tᵀ), (G, T+1), and estimates from the
-    propagated samples at the steps ``linear_estimate_t`` (every ``linear_estimate_every``-th).
+    Each has exact entropies ½ log det(2πe A^t Σ_0 A^tᵀ), (G, T+1), estimates from the
+    propagated samples at the steps ``linear_estimate_t`` (every ``linear_estimate_every``-th),
+    its lower Lipschitz constant ℓ = σ_min(A), ``linear_<map>_lower_lipschitz`` (G,), and the
+    lower bound H_0 + t N_x log ℓ, ``linear_<map>_lower_bound`` (G, T+1).
     """
     generator = torch.Generator().manual_seed(config.seed)
     dim, steps = config.state_dim, config.n_steps
@@ -142,15 +152,19 @@ def run_linear(config: EntropyBoundsConfig) -> dict[str, np.ndarray]:
     result = {"linear_bound": np.array([h0 + t.numpy() * dim * math.log(g) for g in config.gains]),
               "linear_estimate_t": estimate_t.numpy()}
     for name, base in (("isotropic", rotation), ("non_normal", shear / torch.linalg.matrix_norm(shear, ord=2))):
-        exact, estimate = [], []
+        exact, estimate, lower = [], [], []
         for gain in config.gains:
             matrix = gain * base
+            # ℓ = σ_min(A), the lower Lipschitz constant: ‖Ax − Aw‖ ≥ ℓ‖x − w‖
+            lower.append(torch.linalg.svdvals(matrix)[-1].item())
             powers = torch.stack([torch.linalg.matrix_power(matrix, int(s)) for s in t])  # (T+1, d, d)
             exact.append(gaussian_entropy(powers @ covariance @ powers.mT))
             states = torch.cat([x0[:, None], orbit(linear_map(matrix), x0, steps)], dim=1)  # (N, T+1, d)
             estimate.append(kozachenko_leonenko_entropy(states[:, estimate_t].transpose(0, 1), k=config.neighbours))
         result[f"linear_{name}_exact"] = torch.stack(exact).numpy()
         result[f"linear_{name}_estimate"] = torch.stack(estimate).numpy()
+        result[f"linear_{name}_lower_lipschitz"] = np.array(lower)
+        result[f"linear_{name}_lower_bound"] = np.array([h0 + t.numpy() * dim * math.log(ell) for ell in lower])
     result["linear_non_normal_norm"] = np.array(torch.linalg.matrix_norm(shear, ord=2).item())
     return result
 
@@ -159,8 +173,11 @@ def run_tanh(config: EntropyBoundsConfig) -> dict[str, np.ndarray]:
     """Tanh RNNs x' = tanh(g Q x) for every gain g, from a narrow and a wide Gaussian cloud.
 
     Returns arrays ``tanh_estimate``, ``tanh_identity``, ``tanh_bound`` of shape (2, G, T+1)
-    (clouds × gains × time), the Lipschitz estimate on the visited states ``tanh_lipschitz``
-    (G,) and the Lyapunov spectrum ``tanh_lyapunov`` (G, d), averaged over 4 orbits.
+    (clouds × gains × time), the least stretching over each cloud at each step,
+    ``tanh_lower_lipschitz`` (2, G, T): ℓ_t = min_i σ_min(J(x_t^i)), and the lower bound
+    ``tanh_lower_bound`` (2, G, T+1), H_0 + Σ_{s<t} N_x log ℓ_s; the Lipschitz estimate on the
+    visited states ``tanh_lipschitz`` (G,) and the Lyapunov spectrum ``tanh_lyapunov`` (G, d),
+    averaged over 4 orbits.
     """
     generator = torch.Generator().manual_seed(config.seed)
     dim = config.state_dim
@@ -168,7 +185,8 @@ def run_tanh(config: EntropyBoundsConfig) -> dict[str, np.ndarray]:
     noise = torch.randn(config.n_samples, dim, generator=generator, dtype=torch.float64)
     stds = (config.narrow_std, config.wide_std)
     t = np.arange(config.n_steps + 1)
-    estimate, identity, bound = (np.zeros((2, len(config.gains), len(t))) for _ in range(3))
+    estimate, identity, bound, lower_bound = (np.zeros((2, len(config.gains), len(t))) for _ in range(4))
+    lower_lipschitz = np.zeros((2, len(config.gains), config.n_steps))
     lipschitz = []
     for j, gain in enumerate(config.gains):
         model = scaled_orthogonal_rnn(rotation, gain)
@@ -178,6 +196,10 @@ def run_tanh(config: EntropyBoundsConfig) -> dict[str, np.ndarray]:
                 curves = entropy_along_orbit(model.step, std * noise, config.n_steps, h0, config.neighbours)
                 estimate[c, j], identity[c, j] = (curve.numpy() for curve in curves)
                 bound[c, j] = h0 + t * dim * math.log(gain)
+                states = torch.cat([std * noise[:, None], orbit(model.step, std * noise, config.n_steps)], 1)[:, :-1]
+                stretch = smallest_singular_value(model.step, states.reshape(-1, dim))  # (N T,)
+                lower_lipschitz[c, j] = stretch.reshape(config.n_samples, config.n_steps).amin(0).numpy()
+                lower_bound[c, j] = h0 + np.concatenate([[0.0], np.cumsum(dim * np.log(lower_lipschitz[c, j]))])
             # states visited from the wide cloud, and the origin, where ‖J‖₂ = g is attained
             visited = orbit(model.step, config.wide_std * noise[:200], config.n_steps).reshape(-1, dim)
             visited = torch.cat([visited, visited.new_zeros(1, dim)])
@@ -190,6 +212,7 @@ def run_tanh(config: EntropyBoundsConfig) -> dict[str, np.ndarray]:
                                     (config.wide_std * noise[:4]).repeat(len(config.gains), 1),
                                     n_steps=config.lyapunov_steps, transient=config.lyapunov_transient)  # (4G, d)
     return {"tanh_estimate": estimate, "tanh_identity": identity, "tanh_bound": bound,
+            "tanh_lower_lipschitz": lower_lipschitz, "tanh_lower_bound": lower_bound,
             "tanh_lipschitz": np.array(lipschitz),
             "tanh_lyapunov": spectra.reshape(len(config.gains), 4, dim).mean(1).numpy(),
             "cloud_stds": np.array(stds)}

@@ -8,18 +8,21 @@ streams, read in windows of 80 words, and the state reached at the end of one wi
 initial state of the next. Adam at 1e-3, ÷10 when the validation loss has not improved for
 more than 7 epochs, until the learning rate falls below 1e-7; gradient clipping 0.25. The
 paper reports test perplexities LSTM 99.2, stable LSTM 118.8, orthogonal RNN 185.3
-(Ribeiro, Tiels, Aguirre & Schön, AISTATS 2020, Section 5.3 — :data:`PAPER_TEST_PERPLEXITY`).
+(Ribeiro, Tiels, Aguirre & Schön, AISTATS 2020, Section 5.3 — :func:`rnnattr.papers.lm_test_perplexity`).
 
-The attractors (their Figure 8) are those of the trained network run on its own: under one
+The attractors (cf. their Figure 8) are those of the trained network run on its own: under one
 word held at the input for ever, and in generation mode, where the most likely next word is
-fed back (:meth:`WordLanguageModel.generation_step`). Projected on the mean of the hidden
-vector and its first difference, the LSTM's generation-mode orbit fills a strange attractor
-— the generated text keeps changing — while the stable LSTM's and the orthogonal RNN's close
-on a cycle, and their text repeats a few words for ever.
+fed back (:meth:`WordLanguageModel.generation_step`). Unlike the paper's Figure 8, which follows
+them over training, they are computed once, for the trained network, and projected on the mean
+of the hidden vector h and its first difference (the paper projects "the average of all outputs";
+its reference code averages the decoder's V outputs, which with a tied decoder is another fixed
+linear function of h). In the paper's generation mode the LSTM "presents, again, chaotic
+attractors", while the stable LSTM and the orthogonal RNN settle into periodic behaviour: their
+text repeats a few words.
 
 In a notebook::
 
-    config = LanguageModelConfig.preset("reduced")     # full: the paper's settings (a GPU)
+    config = LanguageModelConfig.preset("reduced")     # full: rnnattr.papers.LANGUAGE_MODEL_SETTINGS (a GPU)
     corpus = prepare_corpus(config)                     # WikiText-2 if found, else a generated corpus
     trainer = make_trainer(config, "lstm")
     trainer.fit(config.n_epochs)                        # stops early once lr < min_lr
@@ -58,8 +61,6 @@ from rnnattr.training.recorder import constant_input_orbits
 from rnnattr.training.runner import CHECKPOINT_FILE, read_run
 from rnnattr.validation import check_non_negative_int, check_positive_int
 
-#: The paper's test perplexities (Section 5.3), at the best validation epoch.
-PAPER_TEST_PERPLEXITY = {"lstm": 99.2, "slstm": 118.8, "ornn": 185.3}
 #: Texts of the generated corpus used where WikiText-2 is absent: (number of lines, seed).
 SYNTHETIC_TEXTS = {"train": (6000, 0), "valid": (1000, 1), "test": (1000, 2)}
 #: Words whose logits are the "token directions" of the attractor projections (those in the vocabulary).
@@ -122,9 +123,9 @@ class LanguageModelConfig:
 
     @classmethod
     def preset(cls, size: str) -> LanguageModelConfig:
-        """``"full"``: the paper's settings (a GPU, the WikiText-2 training split); ``"reduced"``: about
-        15 s per model on 2 CPU cores, from ``valid.txt``/``test.txt`` or, where those are absent, a
-        generated corpus (:func:`reduced_corpus`, decided when the preset is asked for)."""
+        """``"full"``: :data:`rnnattr.papers.LANGUAGE_MODEL_SETTINGS` (a GPU, the WikiText-2 training
+        split); ``"reduced"``: about 15 s per model on 2 CPU cores, from ``valid.txt``/``test.txt`` or,
+        where those are absent, a generated corpus (:func:`reduced_corpus`, decided when the preset is asked for)."""
         if size == "reduced" and reduced_corpus() == "synthetic":
             return REDUCED_SYNTHETIC
         return select_preset(PRESETS, size)

@@ -33,8 +33,10 @@ At full size, from the command line (checkpoints, resumes; see :mod:`rnnattr.tra
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
 from functools import partial
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -43,10 +45,11 @@ import torch.nn.functional as F
 
 from rnnattr.experiments.presets import select_preset
 from rnnattr.models import RecurrentModel, StableLSTM
+from rnnattr.results import load_result
 from rnnattr.models.factory import MODEL_LABELS, make_model
 from rnnattr.training.engine import EarlyStopping, Trainer
 from rnnattr.training.experiment import Experiment
-from rnnattr.training.recorder import OrbitRecorder
+from rnnattr.training.recorder import OrbitRecorder, recording_initial_states
 from rnnattr.validation import check_choice, check_non_negative_int, check_positive_int
 
 
@@ -167,21 +170,6 @@ def sine_loss(model: RecurrentModel, u: torch.Tensor, y: torch.Tensor, reduction
     """Squared error of the model's outputs from a zero initial state: their mean, or (``"sum"``,
     the reference code's ``mse_loss(..., reduction="sum")``) their sum over the batch."""
     return F.mse_loss(model(u)[0], y, reduction=reduction)
-
-
-def recording_initial_states(n_states: int, state_dim: int, scale: float, generator: torch.Generator) -> torch.Tensor:
-    """Initial states of the orbit records, (n_states, state_dim).
-
-    ``scale > 0``: every state ~ N(0, scale²), as the reference code (``std_orbit = 100``):
-    far from the training start, so the orbits show the attractors the whole state space
-    reaches. ``scale == 0`` (ours): the zero state the training starts from and states ~
-    U[−1, 1]^d, so the orbits show what the trained network does from where it is used.
-    """
-    if scale > 0:
-        return torch.randn(n_states, state_dim, generator=generator) * scale
-    states = torch.rand(n_states, state_dim, generator=generator) * 2 - 1
-    states[0] = 0.0
-    return states
 
 
 def make_trainer(config: SineConfig, model_name: str, device: torch.device | str = "cpu",
@@ -387,6 +375,55 @@ def plot_eigenvalues(runs: dict[str, tuple[dict, dict]], crossings: dict, title:
     fig.colorbar(points, ax=axes[1:], label="epoch", shrink=0.8)
     fig.suptitle(title)
     return fig
+
+
+def load_stored_runs(directory: str | os.PathLike) -> dict[str, dict[int, tuple[dict, dict]]]:
+    """Every finished run stored under ``directory/<model>/seed=<s>/result.{npz,json}`` (the layout of
+    ``python -m rnnattr sweep sine``): ``{model: {seed: (arrays, metadata)}}``, models in the order of
+    :data:`MODEL_LABELS`, seeds ascending; empty when there is none."""
+    runs: dict[str, dict[int, tuple[dict, dict]]] = {}
+    for path in sorted(Path(directory).glob("*/seed=*/result.json")):
+        arrays, metadata = load_result(path.with_suffix(""))
+        runs.setdefault(metadata["config"]["model"], {})[int(metadata["config"]["seed"])] = arrays, metadata
+    return {model: dict(sorted(runs[model].items())) for model in MODEL_LABELS if model in runs}
+
+
+def seed_summary(stored: dict[str, dict[int, tuple[dict, dict]]], paper_mse: dict[str, float]) -> list[dict]:
+    """One row per model of :func:`load_stored_runs`: the final MSE's median, min and max over the seeds,
+    its ratio to the paper's (``paper_mse[model]``), each seed's MSE and the epoch its leading |λ| left
+    the unit disc (:func:`crossing_epoch`; None: never), the epochs, device and mean wall time."""
+    rows = []
+    for model, seeds in stored.items():
+        mse = {seed: metadata["final_metrics"]["mse"] for seed, (_, metadata) in seeds.items()}
+        median = float(np.median(list(mse.values())))
+        rows.append({
+            "model": model, "seeds": list(seeds), "paper_mse": paper_mse[model], "median_mse": median,
+            "min_mse": min(mse.values()), "max_mse": max(mse.values()), "ratio_to_paper": median / paper_mse[model],
+            "mse_by_seed": mse,
+            "crossing_by_seed": {seed: crossing_epoch(arrays["eigenvalue_epochs"], leading_moduli(arrays))
+                                 for seed, (arrays, _) in seeds.items()},
+            "epochs": sorted({metadata["epochs_completed"] for _, metadata in seeds.values()}),
+            "device": sorted({metadata["device"] for _, metadata in seeds.values()}),
+            "mean_wall_time_h": float(np.mean([metadata["wall_time_s"] for _, metadata in seeds.values()])) / 3600,
+        })
+    return rows
+
+
+def plot_mse_over_seeds(axis, stored: dict[str, dict[int, tuple[dict, dict]]], paper_mse: dict[str, float],
+                        title: str = "") -> None:
+    """The paper's Figure 5 for stored runs: training MSE per epoch of every seed (one colour per
+    model), the baseline (predicting 0), and the paper's final MSEs as markers at the last epoch."""
+    for colour, (model, seeds) in zip(plt.rcParams["axes.prop_cycle"].by_key()["color"], stored.items()):
+        for k, (seed, (arrays, _)) in enumerate(seeds.items()):
+            axis.semilogy(arrays["history_epoch"], arrays["history_loss"], color=colour, linewidth=0.8, alpha=0.8,
+                          label=f"{MODEL_LABELS[model]} (seeds {', '.join(map(str, seeds))})" if k == 0 else None)
+        last = max(arrays["history_epoch"][-1] for arrays, _ in seeds.values())
+        axis.plot(last, paper_mse[model], marker="*", markersize=12, color=colour, markeredgecolor="k",
+                  linestyle="none", label=f"paper's final {MODEL_LABELS[model]}")
+    baseline = next(iter(next(iter(stored.values())).values()))[1]["final_metrics"]["baseline_mse"]
+    axis.axhline(baseline, color="k", linestyle=":", label="baseline (predict 0)")
+    axis.set(xlabel="epoch", ylabel="training MSE", title=title)
+    axis.legend(fontsize=7, loc="lower left")
 
 
 EXPERIMENT = Experiment(

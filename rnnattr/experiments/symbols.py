@@ -7,9 +7,9 @@ the class is the ordered pair — (p,p), (p,q), (q,p) or (q,q). The network read
 sequence, all of length l, and a linear layer on its last hidden state gives 4 logits. To
 answer it must carry two bits across the l − 49 distractors after t2: the longer the
 sequence, the longer the memory. The stable LSTM is a contraction, which forgets
-exponentially fast; it solves l = 100 but stays at chance (0.25) from l = 200 on, while the
-LSTM succeeds up to l = 200 and the orthogonal RNN up to l = 500 (Ribeiro, Tiels, Aguirre &
-Schön, AISTATS 2020, Section 5.2, Table 1 — :data:`PAPER_TABLE_1`).
+exponentially fast. In the paper's Table 1 it solves l = 100 but stays near chance (0.25) from
+l = 200 on, while the LSTM succeeds up to l = 200 and the orthogonal RNN reaches 0.970 at l = 500
+(Ribeiro, Tiels, Aguirre & Schön, AISTATS 2020, Section 5.2, Table 1 — :func:`rnnattr.papers.table_1`).
 
 Gradient flossing (Engelken, NeurIPS 2023; :mod:`rnnattr.flossing`) is an option of every run
 (``floss_updates > 0``): before training, and optionally every ``floss_every`` epochs during it,
@@ -19,14 +19,14 @@ contraction on this task (λ_1 < 0: it forgets at the rate λ_1 per step); expon
 the gradient across the l − 49 distractor steps from vanishing.
 
 The orbit diagrams during training (their Figure 7) hold one symbol at the input for ever and
-follow the 4 output logits after a burn-in of 400 steps, from several initial states: as the
-LSTM learns, its fixed points multiply through bifurcations (and a spurious periodic orbit
-can appear); the orthogonal RNN has a cloud of marginally stable states that moves without
-bifurcating.
+follow the 4 output logits after a burn-in of 400 steps, from several initial states. In the
+paper (l = 100), the LSTM goes through bifurcations (the number of fixed points under p grows; under
+the distractor b they turn periodic), and the orthogonal RNN creates "a cloud of fixed points"
+that change position "without suffering any bifurcation".
 
 In a notebook::
 
-    config = SymbolsConfig.preset("reduced")            # full: the paper's settings
+    config = SymbolsConfig.preset("reduced")            # full: rnnattr.papers.SYMBOLS_SETTINGS
     trainer = make_trainer(config, "lstm")              # "lstm", "slstm" or "ornn"
     trainer.fit(config.n_epochs)                        # stops early at validation accuracy 1
     trainer.history[-1]["val_accuracy"]
@@ -43,8 +43,10 @@ From the command line, one run or a sweep over lengths, models and seeds (resuma
 """
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass
+from functools import partial
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -58,9 +60,9 @@ from rnnattr.models.factory import MODEL_LABELS, make_model
 from rnnattr.training.checkpoint import load_checkpoint
 from rnnattr.training.engine import EarlyStopping, Trainer
 from rnnattr.training.experiment import Experiment
-from rnnattr.training.recorder import OrbitRecorder
+from rnnattr.training.recorder import OrbitRecorder, recording_initial_states
 from rnnattr.training.runner import CHECKPOINT_FILE, read_run
-from rnnattr.validation import check_non_negative_int, check_positive_int
+from rnnattr.validation import check_choice, check_non_negative_int, check_positive_int
 
 #: The six input symbols, in the order of the one-hot channels: two relevant, four distractors.
 SYMBOLS = ("p", "q", "a", "b", "c", "d")
@@ -68,16 +70,6 @@ SYMBOLS = ("p", "q", "a", "b", "c", "d")
 CLASSES = ("(p,p)", "(p,q)", "(q,p)", "(q,q)")
 #: Where the two relevant symbols may sit: inclusive ranges of 0-based time steps.
 FIRST_POSITIONS, SECOND_POSITIONS = (10, 18), (40, 49)
-
-#: The paper's Table 1: validation accuracy after training (one seed), by length and model.
-PAPER_TABLE_1 = {
-    50: {"lstm": 1.00, "slstm": 1.00, "ornn": 1.000},
-    100: {"lstm": 1.00, "slstm": 1.00, "ornn": 1.000},
-    200: {"lstm": 1.00, "slstm": 0.27, "ornn": 0.999},
-    300: {"lstm": 0.25, "slstm": 0.26, "ornn": 0.995},
-    500: {"lstm": 0.27, "slstm": 0.26, "ornn": 0.970},
-}
-
 
 @dataclass(frozen=True)
 class SymbolsConfig:
@@ -93,8 +85,10 @@ class SymbolsConfig:
     learning_rate: float = 1e-2
     milestones: tuple[int, ...] = (500, 1000, 2000)  # lr ÷ 10 at these epochs, every model
     clip_norm: float = 0.25
+    loss_reduction: str = "sum"  # reference code: cross-entropy summed over the batch, so clipping acts on most steps
     record_every: int = 25  # epochs between orbit records (6 inputs × 10 states × 450 steps: cheap)
-    n_initial_states: int = 10  # zero (the training start) and 9 drawn uniformly in [-1, 1]^d
+    n_initial_states: int = 10
+    initial_state_scale: float = 100.0  # recording initial states ~ N(0, scale²) (reference code); 0: zero and U[-1, 1]
     burn_in: int = 400  # the paper's
     n_kept: int = 50  # steps kept per orbit: enough to tell a fixed point from a short cycle
     seed: int = 0
@@ -111,6 +105,9 @@ class SymbolsConfig:
             check_positive_int(name, getattr(self, name))
         for name in ("floss_updates", "floss_during"):
             check_non_negative_int(name, getattr(self, name))
+        check_choice("loss_reduction", self.loss_reduction, ("mean", "sum"))
+        if not (math.isfinite(self.initial_state_scale) and self.initial_state_scale >= 0):
+            raise ValueError(f"initial_state_scale: expected a finite number >= 0, got {self.initial_state_scale!r}")
         if self.floss_updates and self.floss_k > self.hidden_size:  # unused without flossing
             raise ValueError(f"floss_k: expected at most hidden_size = {self.hidden_size} (the orthogonal RNN's "
                              f"state size), got {self.floss_k}")
@@ -137,8 +134,9 @@ PRESETS = {
     # the stable LSTM also l = 100; the LSTM's and the orthogonal RNN's longer plateaus need the
     # full preset (see the chapter)
     "reduced": SymbolsConfig(length=100, hidden_size=32, n_sequences=300, n_validation=300, n_epochs=80,
-                             batch_size=20, milestones=(60,), record_every=2, n_initial_states=6, burn_in=400,
-                             n_kept=30, floss_k=32, floss_every=10),
+                             batch_size=20, milestones=(60,), loss_reduction="mean", record_every=2,
+                             n_initial_states=6, initial_state_scale=0.0, burn_in=400, n_kept=30, floss_k=32,
+                             floss_every=10),
 }
 
 #: Leading steps of a flossing trajectory that only align the tangent vectors (the reference's).
@@ -180,9 +178,11 @@ def data_seeds(seed: int) -> tuple[int, int]:
     return 2 * seed, 2 * seed + 1
 
 
-def classification_loss(model: RecurrentModel, u: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """Cross-entropy of the logits at the last step, from a zero initial state."""
-    return F.cross_entropy(model(u)[0][:, -1], labels)
+def classification_loss(model: RecurrentModel, u: torch.Tensor, labels: torch.Tensor,
+                        reduction: str = "mean") -> torch.Tensor:
+    """Cross-entropy of the logits at the last step, from a zero initial state: its mean over the
+    batch, or (``"sum"``, the reference code's) its sum."""
+    return F.cross_entropy(model(u)[0][:, -1], labels, reduction=reduction)
 
 
 def validation_metrics(model: RecurrentModel, u: torch.Tensor, labels: torch.Tensor,
@@ -265,17 +265,18 @@ def make_trainer(config: SymbolsConfig, model_name: str, device: torch.device | 
                                             torch.Generator().manual_seed(validation_seed))
     u_val, labels_val = u_val.to(device), labels_val.to(device)
     model = make_model(model_name, len(SYMBOLS), config.hidden_size, len(CLASSES), config.seed).to(device)
-    generator = torch.Generator().manual_seed(config.seed)
-    initial_states = torch.rand(config.n_initial_states, model.state_dim, generator=generator) * 2 - 1
-    initial_states[0] = 0.0
+    initial_states = recording_initial_states(config.n_initial_states, model.state_dim, config.initial_state_scale,
+                                              torch.Generator().manual_seed(config.seed))
     recorder = OrbitRecorder(torch.eye(len(SYMBOLS)), initial_states, burn_in=config.burn_in, n_kept=config.n_kept,
                              every=config.record_every)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     scheduler = (torch.optim.lr_scheduler.MultiStepLR(optimizer, list(config.milestones), gamma=0.1)
                  if config.milestones else None)
 
-    return Trainer(model, (u.to(device), labels.to(device)), classification_loss, optimizer, scheduler=scheduler,
-                   batch_size=config.batch_size, clip_norm=config.clip_norm, seed=config.seed,
+    summed = config.loss_reduction == "sum"
+    return Trainer(model, (u.to(device), labels.to(device)), partial(classification_loss, reduction=config.loss_reduction),
+                   optimizer, scheduler=scheduler, batch_size=config.batch_size,
+                   summed_loss_terms=1 if summed else None, clip_norm=config.clip_norm, seed=config.seed,
                    after_step=StableLSTM.project_ if model_name == "slstm" else None,
                    evaluate=lambda model: validation_metrics(model, u_val, labels_val),
                    early_stopping=EarlyStopping("val_accuracy", config.target_accuracy, "max"),

@@ -107,6 +107,28 @@ def fixed_point_eigenvalues(model: nn.Module, u: torch.Tensor, states: torch.Ten
     return result
 
 
+def recording_initial_states(n_states: int, state_dim: int, scale: float, generator: torch.Generator) -> torch.Tensor:
+    """Initial states of the orbit records, (n_states, state_dim), drawn with ``generator``.
+
+    ``scale > 0``: every state ~ N(0, scale²), as the reference code (``std_orbit = 100``):
+    far from the training start, so the orbits show the attractors the whole state space
+    reaches. ``scale == 0`` (ours): the zero state the training starts from and states ~
+    U[−1, 1]^d, so the orbits show what the trained network does from where it is used.
+
+    Example:
+        >>> recording_initial_states(4, 400, 100.0, torch.Generator().manual_seed(0)).std()   # ≈ 100
+    """
+    check_positive_int("n_states", n_states)
+    check_positive_int("state_dim", state_dim)
+    if not (math.isfinite(scale) and scale >= 0):
+        raise ValueError(f"scale: expected a finite number >= 0, got {scale!r}")
+    if scale > 0:
+        return torch.randn(n_states, state_dim, generator=generator) * scale
+    states = torch.rand(n_states, state_dim, generator=generator) * 2 - 1
+    states[0] = 0.0
+    return states
+
+
 class OrbitRecorder:
     """Records the orbit diagram of a model (and optionally fixed-point eigenvalues) every ``every`` epochs.
 
