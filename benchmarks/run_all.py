@@ -21,6 +21,7 @@ import traceback
 from pathlib import Path
 
 import flossing
+import from_torch_step
 import language_model
 import lyapunov
 import orbit_diagram
@@ -31,7 +32,7 @@ import torch
 from rnnattr.results import device_description, write_text_atomic
 
 #: name -> (the benchmark's ``rows`` function, its settings for this run). On the 2-core dev machine
-#: they take ~10, ~55, ~15, ~7, ~2 and ~60 s: ~2.5 minutes in all.
+#: they take ~10, ~55, ~15, ~7, ~2, ~60 and ~5 s: ~2.5 minutes in all.
 BENCHMARKS = {
     "orbit_diagram": (orbit_diagram.rows, {"values": 5000, "repeats": 3, "ours_repeats": 10}),
     "lyapunov": (lyapunov.rows, {}),
@@ -39,6 +40,7 @@ BENCHMARKS = {
     "recurrent_training": (recurrent_training.rows, {"epochs": 2}),
     "language_model": (language_model.rows, {"size": "reduced", "steps": 20}),
     "flossing": (flossing.rows, {"repeats": 3, "updates": 3, "memory_batches": (1, 16)}),
+    "from_torch_step": (from_torch_step.rows, {}),
 }
 COLUMNS = ("figure", "ours", "baseline", "ratio", "target", "met")
 

@@ -20,6 +20,7 @@ from rnnattr.dynamics import (
 from rnnattr.entropy import gaussian_entropy, kozachenko_leonenko_entropy, log_abs_det_jacobian
 from rnnattr.flossing import FlossingConfig, floss, flossing_callback, flossing_loss
 from rnnattr.models import (
+    GRU,
     LSTM,
     THETA_TRUE,
     LSTMFamily,
@@ -28,6 +29,7 @@ from rnnattr.models import (
     StableLSTM,
     TanhRNN,
     chaotic_lstm,
+    from_torch,
     theta_true,
 )
 from rnnattr.smoothness import (
@@ -44,8 +46,8 @@ __all__ = [
     "jacobian", "tangent_step", "lipschitz_estimate", "sample_box", "lyapunov_spectrum", "long_term_jacobian",
     "flossing_loss", "floss", "FlossingConfig", "flossing_callback",
     "logistic_map", "henon_map", "linear_map",
-    "RecurrentModel", "LSTM", "StableLSTM", "OrthogonalRNN", "TanhRNN", "LSTMFamily",
-    "chaotic_lstm", "theta_true", "THETA_TRUE",
+    "RecurrentModel", "LSTM", "StableLSTM", "OrthogonalRNN", "TanhRNN", "GRU", "LSTMFamily",
+    "from_torch", "chaotic_lstm", "theta_true", "THETA_TRUE",
     "gaussian_entropy", "kozachenko_leonenko_entropy", "log_abs_det_jacobian",
     "gradient_norm", "hessian_vector_product", "hessian_spectral_norm", "simulation_cost_over_horizons",
 ]

@@ -39,8 +39,8 @@ def flossing_loss(step, x0: torch.Tensor, inputs: torch.Tensor | None = None, n_
         A scalar, differentiable in everything ``step`` depends on (the model's parameters)
         and in ``x0`` and ``inputs``; gradients flow through every QR decomposition.
 
-    Args: as :func:`rnnattr.lyapunov_spectrum` (``log_floor`` clamps log|R_ii| from below,
-    since the QR backward divides by R), and ``through_states``: False differentiates the
+    Args: as :func:`rnnattr.lyapunov_spectrum` (``log_floor`` clamps log|R_ii| from below;
+    a step that annihilates directions still gives finite gradients), and ``through_states``: False differentiates the
     exponents along the trajectory held fixed, through the Jacobians and every QR; True gives
     the exact gradient of this finite-T loss (the reference code's, and :class:`FlossingConfig`'s
     default), which also follows the trajectory and grows like e^{λ_1 T} on a chaotic network:
@@ -123,9 +123,8 @@ def floss(model: nn.Module, config: FlossingConfig, sample_inputs: InputSampler 
         if not torch.isfinite(torch.stack([g.abs().sum() for g in gradients]).sum() + loss.detach()):
             raise FloatingPointError(
                 f"flossing update {update}: the loss or its gradient is not finite (loss {loss.item():.4g}); the "
-                f"model keeps the parameters of update {update - 1}. A singular state Jacobian along the "
-                f"trajectory (fewer than k={config.k} directions stretched, e.g. switched-off modReLU units) "
-                f"makes the QR backward divide by zero: lower k")
+                f"model keeps the parameters of update {update - 1}. With through_states=True the exact "
+                f"gradient grows like e^(λ1 T) on a chaotic network: shorten n_steps or set through_states=False")
         optimizer.step()
         if after_step is not None:
             after_step(model)

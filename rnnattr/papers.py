@@ -113,26 +113,28 @@ def lm_test_perplexity() -> dict[str, float]:
     return {model: PUBLISHED[f"lm_test_perplexity_{model}"].value for model in MODELS}
 
 
+def _cell(value) -> str:
+    """A setting's value in a table: floats to 6 significant digits, None as a dash."""
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return "—" if value is None else str(value)
+
+
 def settings_table(settings: tuple[Setting, ...], run=None) -> str:
     """A markdown table of ``settings``: the paper's text, the reference code, ours, the full preset
     (with its source, and the reason for a departure), and, given a config ``run``, that run's value
     (in bold where it differs from the full preset: a reduced size, or a knob turned)."""
-    def cell(value) -> str:
-        if isinstance(value, float):
-            return f"{value:.6g}"
-        return "—" if value is None else str(value)
-
     header = "| setting | the paper's text | reference code | ours | full preset |" + (" this run |" if run else "")
     lines = [header, "|---|---|---|---|---|" + ("---|" if run else "")]
     for setting in settings:
-        paper = cell(setting.paper) if setting.paper is not None else (
+        paper = _cell(setting.paper) if setting.paper is not None else (
             f"silent ({setting.paper_says})" if setting.paper_says else "silent")
-        reference = cell(setting.reference) + (f" (`{setting.reference_where}`)" if setting.reference_where else "")
-        full = f"{cell(setting.full)} ({setting.source})" + (f": {setting.departure}" if setting.departure else "")
-        row = f"| `{setting.field}` | {paper} | {reference} | {cell(setting.ours)} | {full} |"
+        reference = _cell(setting.reference) + (f" (`{setting.reference_where}`)" if setting.reference_where else "")
+        full = f"{_cell(setting.full)} ({setting.source})" + (f": {setting.departure}" if setting.departure else "")
+        row = f"| `{setting.field}` | {paper} | {reference} | {_cell(setting.ours)} | {full} |"
         if run is not None:
             value = getattr(run, setting.field)
-            row += f" {cell(value)} |" if value == setting.full else f" **{cell(value)}** |"
+            row += f" {_cell(value)} |" if value == setting.full else f" **{_cell(value)}** |"
         lines.append(row)
     return "\n".join(lines)
 
@@ -147,11 +149,6 @@ def departures_table(settings: tuple[Setting, ...], run, reasons: dict[str, str]
     ``(what, the paper's text, this run, why)`` for what no config field holds (a figure's length, a
     projection, the data). Columns: what, the paper's text, this run, why.
     """
-    def cell(value) -> str:
-        if isinstance(value, float):
-            return f"{value:.6g}"
-        return "—" if value is None else str(value)
-
     reasons = reasons or {}
     lines = ["| what | the paper's text | this run | why |", "|---|---|---|---|"]
     for setting in settings:
@@ -161,16 +158,16 @@ def departures_table(settings: tuple[Setting, ...], run, reasons: dict[str, str]
         if setting.paper is not None:
             why = reasons.get(setting.field) or (setting.departure if value == setting.full and setting.departure
                                                  else "reduced size")
-            paper = cell(setting.paper)
+            paper = _cell(setting.paper)
         else:
             source = ("the reference code's value (`" + setting.reference_where + "`)"
                       if setting.source == "reference code" else "our value")
             why = reasons.get(setting.field) or (
                 f"the paper does not give it; the full preset takes {source}"
                 + (f": {setting.departure}" if setting.departure else "")
-                + (f"; this run differs from the full preset ({cell(setting.full)})" if value != setting.full else ""))
+                + (f"; this run differs from the full preset ({_cell(setting.full)})" if value != setting.full else ""))
             paper = f"silent ({setting.paper_says})" if setting.paper_says else "silent"
-        lines.append(f"| `{setting.field}` | {paper} | {cell(value)} | {why} |")
+        lines.append(f"| `{setting.field}` | {paper} | {_cell(value)} | {why} |")
     lines += [f"| {what} | {paper} | {this_run} | {why} |" for what, paper, this_run, why in extra]
     return "\n".join(lines)
 

@@ -77,7 +77,9 @@ To run a chapter on Colab, press the rocket button at the top of its page and ch
 open `{colab}/chapters/<chapter>.ipynb` (for example
 [sine_generation]({colab}/chapters/sine_generation.ipynb)). The chapter's first cell, hidden in
 the book, installs the package from `github.com/{repository}` (branch `{branch}`) in Colab with
-`pip install "{install_spec(repository, branch)}"`, keeping Colab's own torch and CUDA build.
+`pip install "{install_spec(repository, branch)}"`, keeping Colab's own torch and CUDA build and
+its ipywidgets 7 (the explorers follow their controls through the kernel there), so the
+runtime never needs a restart.
 {MARKERS[1]}"""
 
 

@@ -4,9 +4,10 @@ import math
 import pytest
 import torch
 
+import rnnattr.dynamics.lyapunov as lyapunov_module
 from rnnattr import linear_map, lyapunov_spectrum
 from rnnattr.flossing import FlossingConfig, floss, flossing_callback, flossing_loss
-from rnnattr.models import LSTM, OrthogonalRNN, StableLSTM, TanhRNN
+from rnnattr.models import GRU, LSTM, OrthogonalRNN, StableLSTM, TanhRNN
 from rnnattr.training.engine import EarlyStopping
 
 
@@ -109,7 +110,7 @@ def test_k_larger_than_the_state_is_refused_before_any_update():
     assert torch.equal(model.cell.weight_hh_l0, before)
 
 
-@pytest.mark.parametrize("model_class", [LSTM, StableLSTM, TanhRNN], ids=lambda c: c.__name__)
+@pytest.mark.parametrize("model_class", [LSTM, StableLSTM, TanhRNN, GRU], ids=lambda c: c.__name__)
 def test_flossing_works_for_every_smooth_model_through_its_step(model_class):
     # a few updates at a large rate lower the flossing loss of each model on the same trajectories
     torch.manual_seed(0)
@@ -129,12 +130,75 @@ def test_flossing_works_for_every_smooth_model_through_its_step(model_class):
     assert loss() < 0.5 * before, (before, loss())
 
 
-def test_a_singular_step_stops_flossing_with_a_clear_error_and_leaves_finite_parameters():
-    # modReLU units of the orthogonal RNN switch off: a zero row of the Jacobian, at some steps a
-    # zero R_ii, and the QR backward divides by it. The phase stops before the bad update is applied.
+def orthogonal_rnn_with_units_switching_off():
+    """A 6-unit expRNN whose modReLU units switch off at times: bias −0.1 zeroes a unit whenever |z| < 0.1,
+    and its Henaff rotation blocks couple units in pairs, so one unit off collapses a tangent direction."""
     torch.manual_seed(0)
     model = OrthogonalRNN(2, 6, 1).double()
-    phase = FlossingConfig(k=3, n_updates=15, n_steps=40, transient=10, batch_size=4, learning_rate=2e-2)
-    with pytest.raises(FloatingPointError, match=r"flossing update \d+: the loss or its gradient is not finite"):
-        floss(model, phase, lambda g: torch.randn(4, 40, 2, generator=g), torch.Generator().manual_seed(4))
+    with torch.no_grad():
+        model.modrelu_bias.fill_(-0.1)
+    return model
+
+
+SWITCHING_PHASE = FlossingConfig(k=3, n_updates=20, n_steps=40, transient=10, batch_size=4, learning_rate=5e-2)
+
+
+def switching_inputs(generator):
+    return torch.randn(4, 40, 2, generator=generator)
+
+
+def test_a_singular_step_made_torchs_qr_backward_nan(monkeypatch):
+    # what rank_safe_qr fixes: with PyTorch's own QR backward the first update's gradient is NaN
+    monkeypatch.setattr(lyapunov_module, "rank_safe_qr", torch.linalg.qr)
+    model = orthogonal_rnn_with_units_switching_off()
+    with pytest.raises(FloatingPointError, match=r"flossing update 1: the loss or its gradient is not finite"):
+        floss(model, SWITCHING_PHASE, switching_inputs, torch.Generator().manual_seed(4))
     assert all(torch.isfinite(parameter).all() for parameter in model.parameters())
+
+
+def test_an_orthogonal_rnn_whose_units_switch_off_is_flossed_with_finite_gradients_and_lambda1_rises_to_zero():
+    model = orthogonal_rnn_with_units_switching_off()
+    generator = torch.Generator().manual_seed(5)
+    x0 = torch.randn(8, 6, generator=generator, dtype=torch.float64) * 0.5
+    inputs = torch.randn(8, 300, 2, generator=generator, dtype=torch.float64)
+
+    def lambda_1():
+        with torch.no_grad():
+            return lyapunov_spectrum(model.step, x0, inputs, k=1, transient=50).mean().item()
+
+    finite = []
+    before = lambda_1()
+    floss(model, SWITCHING_PHASE, switching_inputs, torch.Generator().manual_seed(4),
+          after_step=lambda m: finite.append(all(torch.isfinite(p.grad).all() for p in m.parameters()
+                                                 if p.grad is not None)))
+    after = lambda_1()
+    assert finite == [True] * SWITCHING_PHASE.n_updates
+    # modReLU's slope is 0 or 1 and B is orthogonal, so ‖D_t‖ ≤ 1 and λ1 ≤ 0: flossing can only raise it to 0
+    assert before < -0.5 and before + 0.25 < after <= 1e-12, (before, after)
+
+
+def test_flossing_gradients_are_those_of_torchs_qr_where_every_step_is_well_conditioned(monkeypatch):
+    torch.manual_seed(0)
+    model = TanhRNN(2, 8, 1, gain=1.5).double()
+    generator = torch.Generator().manual_seed(6)
+    x0 = torch.randn(3, 8, generator=generator, dtype=torch.float64) * 0.5
+    inputs = torch.randn(3, 60, 2, generator=generator, dtype=torch.float64)
+
+    def gradients():
+        loss = flossing_loss(model.step, x0, inputs, transient=10, through_states=True)  # the full spectrum, k = d
+        return torch.autograd.grad(loss, list(model.cell.parameters()))
+
+    ours = gradients()
+    monkeypatch.setattr(lyapunov_module, "rank_safe_qr", torch.linalg.qr)
+    for a, b in zip(ours, gradients()):
+        torch.testing.assert_close(a, b, atol=1e-10, rtol=1e-10)
+
+
+def test_a_gradient_that_overflows_stops_flossing_with_a_clear_error_and_leaves_the_parameters():
+    # the exact gradient of a chaotic float32 network grows like e^{λ1 T}: past float32's range at T = 600
+    torch.manual_seed(0)
+    model = TanhRNN(1, 32, 1, gain=3.0)
+    before = [parameter.detach().clone() for parameter in model.parameters()]
+    with pytest.raises(FloatingPointError, match=r"flossing update 1: the loss or its gradient is not finite"):
+        floss(model, FlossingConfig(k=1, n_updates=1, n_steps=600, transient=10))
+    assert all(torch.equal(a, b) for a, b in zip(model.parameters(), before))

@@ -4,12 +4,14 @@ import torch
 from torch import nn
 
 from rnnattr import (
+    GRU,
     LSTM,
     OrthogonalRNN,
     StableLSTM,
     TanhRNN,
     chaotic_lstm,
     jacobian,
+    lyapunov_spectrum,
     orbit,
     sample_box,
     tangent_step,
@@ -17,7 +19,7 @@ from rnnattr import (
 )
 
 f64 = torch.float64
-MODELS = [LSTM, StableLSTM, OrthogonalRNN, TanhRNN]
+MODELS = [LSTM, StableLSTM, OrthogonalRNN, TanhRNN, GRU]
 
 
 @pytest.mark.parametrize("model_class", MODELS, ids=lambda c: c.__name__)
@@ -34,7 +36,8 @@ def test_forward_equals_rolled_step_and_readout(model_class, with_x0):
 
 
 @pytest.mark.parametrize("make", [lambda: TanhRNN(2, 7, 1, gain=2.0), lambda: LSTM(2, 7, 1),
-                                  lambda: StableLSTM(2, 7, 1)], ids=["TanhRNN", "LSTM", "StableLSTM"])
+                                  lambda: StableLSTM(2, 7, 1), lambda: GRU(2, 7, 1), lambda: GRU(2, 7, 1, bias=False)],
+                         ids=["TanhRNN", "LSTM", "StableLSTM", "GRU", "GRU_no_bias"])
 def test_closed_form_tangent_step_equals_forward_mode_and_so_do_its_gradients(make):
     torch.manual_seed(0)
     model = make().double()
@@ -162,6 +165,18 @@ def test_projected_stable_lstm_is_contractive_in_the_infinity_norm_but_plain_lst
     with torch.no_grad():
         plain.cell.weight_hh_l0.copy_(stable.cell.weight_hh_l0 * 4)
     assert torch.linalg.matrix_norm(jacobian(plain.step, x, u), ord=float("inf")).max() > 1
+
+
+def test_gru_with_its_update_gate_held_open_copies_its_state_and_its_exponents_are_zero():
+    # z = σ(60) = 1 in float64: h' = (1 − z) n + z h = h whatever the input, so D = I and every λ = 0
+    torch.manual_seed(6)
+    model = GRU(2, 5, 1).double()
+    with torch.no_grad():
+        model.cell.bias_hh_l0[5:10] = 60.0
+    x, u = torch.randn(3, 5, dtype=f64), torch.randn(3, 40, 2, dtype=f64)
+    torch.testing.assert_close(model.step(x, u[:, 0]), x, atol=1e-15, rtol=0)
+    torch.testing.assert_close(jacobian(model.step, x, u[:, 0]), torch.eye(5, dtype=f64).expand(3, 5, 5))
+    assert lyapunov_spectrum(model.step, x, u).abs().max() < 1e-14
 
 
 def test_tanh_rnn_gain_sets_the_spectral_radius():

@@ -137,3 +137,17 @@ def test_every_number_a_chapter_quotes_as_the_papers_is_in_the_registry(chapter)
                and not (value.is_integer() and 0 <= value <= 10)]  # counts and indices: "two", "6 × 4"
     assert not unknown, "numbers quoted as the paper's that rnnattr.papers does not hold:\n" + "\n".join(
         f"  {value:g} in: {sentence[:160]}" for sentence, value in unknown)
+
+
+def test_the_departures_table_lists_what_a_run_changes_and_why():
+    reduced = SineConfig.preset("reduced")
+    table = papers.departures_table(papers.SINE_SETTINGS, reduced, {"batch_size": "one batch per epoch"})
+    rows = {line.split("|")[1].strip(" `"): line for line in table.splitlines()[2:]}
+    assert "clip_norm" not in rows and "record_input" not in rows  # the paper's value, kept
+    assert rows["hidden_size"].endswith("| 32 | reduced size |")  # the paper's value, changed
+    assert rows["batch_size"].endswith("| one batch per epoch |")  # a reason given
+    assert "the full preset takes the reference code's value" in rows["shuffle"]  # the paper is silent
+    full = papers.departures_table(papers.SINE_SETTINGS, SineConfig.preset("full"))
+    assert "| `hidden_size` |" not in full and "| `milestones` |" in full and "MSE kept jumping" in full
+    settings = papers.settings_table(papers.SINE_SETTINGS, reduced)
+    assert "| **32** |" in settings and "| 0.25 (paper) | 0.25 |" in settings  # bold where the run differs

@@ -47,7 +47,7 @@ def test_another_repository_changes_every_derived_place_and_nothing_else(tmp_pat
         assert [cell for cell in old if "colab-install" not in cell["metadata"].get("tags", [])] == \
                [cell for cell in new if "colab-install" not in cell["metadata"].get("tags", [])]
         assert "git+https://github.com/someone/fork@course-2027" in "".join(first_code_cell(path)["source"])
-    assert "github.com/someone/fork/blob/course-2027/chapters/" in (copy / "README.md").read_text()
+    assert "colab.research.google.com/github/someone/fork/blob/course-2027/chapters/" in (copy / "README.md").read_text()
 
 
 def test_a_bad_repository_or_branch_is_refused_before_anything_is_written(tmp_path):

@@ -12,14 +12,6 @@ from __future__ import annotations
 import torch
 
 
-def _collapsed(r: torch.Tensor, rows: int) -> torch.Tensor:
-    """Which diagonal entries of R (B, k, k) are zero to working precision, (B, k) bool: |R_jj| at most
-    max(d, k) · eps · max|R| of its member, NumPy's ``matrix_rank`` tolerance."""
-    scale = r.abs().amax(dim=(-2, -1), keepdim=True).squeeze(-1)  # (B, 1)
-    tolerance = max(rows, r.shape[-1]) * torch.finfo(r.dtype).eps * scale
-    return r.diagonal(dim1=-2, dim2=-1).abs() <= tolerance
-
-
 class _RankSafeQR(torch.autograd.Function):
     @staticmethod
     def forward(a):
@@ -30,20 +22,19 @@ class _RankSafeQR(torch.autograd.Function):
         ctx.save_for_backward(*output)
 
     @staticmethod
-    def backward(ctx, grad_q, grad_r):
-        q, r = ctx.saved_tensors  # (B, d, k), (B, k, k)
-        grad_q = torch.zeros_like(q) if grad_q is None else grad_q
-        grad_r = torch.zeros_like(r) if grad_r is None else grad_r
-        m = r @ grad_r.mT - grad_q.mT @ q  # (B, k, k)
-        lower = m.tril(-1)
-        b = grad_q + q @ (lower + lower.mT + torch.diag_embed(m.diagonal(dim1=-2, dim2=-1)))  # (B, d, k)
-        # grad_a = b R⁻ᵀ, i.e. R grad_aᵀ = bᵀ, by back substitution; a collapsed j gets R's row j set
-        # to e_j and b's column j to 0, so grad_a_j = 0 and nothing is divided by R_jj
-        collapsed = _collapsed(r, q.shape[-2])  # (B, k)
+    def backward(ctx, grad_q, grad_r):  # undefined gradients arrive as zeros
+        q, r = ctx.saved_tensors  # (..., d, k), (..., k, k)
+        m = r @ grad_r.mT - grad_q.mT @ q  # (..., k, k)
+        b = grad_q + q @ (m.tril() + m.tril(-1).mT)  # (..., d, k)
+        # collapsed: |R_jj| ≤ max(d, k) · eps · max|R| of its matrix, NumPy's matrix_rank tolerance
+        tolerance = max(q.shape[-2:]) * torch.finfo(r.dtype).eps * r.abs().amax(dim=(-2, -1))  # (...)
+        collapsed = r.diagonal(dim1=-2, dim2=-1).abs() <= tolerance.unsqueeze(-1)  # (..., k)
+        # grad_a = b R⁻ᵀ; for a collapsed j, R's row j becomes e_j and b's column j zero, so that
+        # grad_a_j = 0 and nothing is divided by R_jj
         eye = torch.eye(r.shape[-1], dtype=r.dtype, device=r.device)
         safe_r = torch.where(collapsed.unsqueeze(-1), eye, r)
-        b = b.masked_fill(collapsed.unsqueeze(-2), 0)
-        return torch.linalg.solve_triangular(safe_r, b.mT, upper=True).mT
+        return torch.linalg.solve_triangular(safe_r.mT, b.masked_fill(collapsed.unsqueeze(-2), 0),
+                                             upper=False, left=False)
 
 
 def rank_safe_qr(a: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -61,10 +52,12 @@ def rank_safe_qr(a: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     tolerance): there column j of A lies in the span of the columns before it, QR is not
     differentiable (its forward completes Q's column j arbitrarily, and the exact derivative
     is 1/R_jj), and the backward takes the pseudo-inverse's convention 1/R_jj → 0: column j
-    of A receives no gradient, and nothing flows on through it. The gradient of log|R_jj| of
-    such a direction is zero — at first order nothing restores a direction the step has
-    annihilated — and every other column's gradient is the usual one. Where every R_jj is
-    above the tolerance, the result is PyTorch's backward (to rounding).
+    of A receives no gradient and passes none on to the columns before it; every other term
+    is PyTorch's. The gradient of log|R_jj| of such a direction is zero: at first order
+    nothing restores a direction the step has annihilated. Where every R_jj is
+    above the tolerance, the result is PyTorch's backward (to rounding). First-order reverse
+    mode only (no double backward, no forward mode); without a gradient to record it is
+    ``torch.linalg.qr`` itself.
 
     Example:
         >>> q, r = rank_safe_qr(torch.tensor([[1.0, 2.0], [0.0, 0.0]], requires_grad=True))

@@ -71,7 +71,8 @@ CONSTANT_WORDS = ("the", ".", "<eos>")
 
 @dataclass(frozen=True)
 class LanguageModelConfig:
-    """Sizes of the language-model experiment; the defaults are the paper's (the full preset).
+    """Settings of the language-model experiment; the defaults are the full preset: the paper's text (Section 5.3)
+    where it is explicit, else the reference code, else ours (:data:`rnnattr.papers.LANGUAGE_MODEL_SETTINGS`).
 
     A text is one of "train", "valid", "test" (the WikiText-2 files, or the generated
     corpus's texts of :data:`SYNTHETIC_TEXTS`), and its range the fractions of its tokens used.

@@ -1,4 +1,5 @@
-"""Size presets shared by every experiment: ``"reduced"`` (CI and laptops) and ``"full"`` (the paper's settings)."""
+"""Size presets shared by every experiment: ``"reduced"`` (CI and laptops) and ``"full"`` (the paper's text where
+it is explicit, the public reference code where it is silent, ours where both are: :mod:`rnnattr.papers`)."""
 from __future__ import annotations
 
 from typing import TypeVar

@@ -73,7 +73,8 @@ FIRST_POSITIONS, SECOND_POSITIONS = (10, 18), (40, 49)
 
 @dataclass(frozen=True)
 class SymbolsConfig:
-    """Sizes of the symbols experiment; the defaults are the paper's (the full preset)."""
+    """Settings of the symbols experiment; the defaults are the full preset: the paper's text (Section 5.2)
+    where it is explicit, the reference code where it is silent (:data:`rnnattr.papers.SYMBOLS_SETTINGS`)."""
 
     length: int = 200  # l, every sequence's length; the paper's Table 1: 50, 100, 200, 300, 500
     hidden_size: int = 200  # the paper's (its public code used 50)
@@ -123,7 +124,7 @@ class SymbolsConfig:
 
     @classmethod
     def preset(cls, size: str) -> SymbolsConfig:
-        """``"full"``: the paper's settings (a GPU); ``"reduced"``: seconds per run on 2 CPU cores."""
+        """``"full"``: the paper's text, else the reference code (a GPU); ``"reduced"``: seconds per run on 2 CPU cores."""
         return select_preset(PRESETS, size)
 
 

@@ -16,17 +16,30 @@ seen through two paths that must agree:
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from rnnattr.validation import check_positive_int, check_tensor
+
+
+def input_affine(u: torch.Tensor | None, weight: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor | None:
+    """``U u + b`` of a cell's input, (B, out) from u (B, m); ``b`` for u = None (zero input), None if neither.
+
+    The bias is added after the product: ``F.linear`` with a bias is an ``addmm`` that is several
+    times slower than ``mm`` plus an addition on CPU for narrow inputs (m = 1)."""
+    product = None if u is None else F.linear(u, weight)
+    if bias is None:
+        return product
+    return bias if product is None else product + bias
 
 
 class RecurrentModel(nn.Module):
     """Base class: a recurrent cell with a linear readout from its hidden vector.
 
     Subclasses set ``state_dim`` and implement ``hidden_sequence`` and ``step``. The hidden vector
-    ``h`` is always the first ``hidden_size`` entries of the flat state, so ``readout``
-    is shared: ``readout(x) = decoder(x[..., :hidden_size])``.
+    ``h`` is the first ``hidden_size`` entries of the flat state, so ``readout`` is shared:
+    ``readout(x) = decoder(x[..., :hidden_size])`` (the one exception,
+    :class:`rnnattr.models.TorchRecurrentView` of a stack of layers, overrides it).
     """
 
     def __init__(self, input_size: int, hidden_size: int, output_size: int):

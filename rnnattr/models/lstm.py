@@ -17,6 +17,24 @@ from torch import nn
 from rnnattr.models.base import RecurrentModel
 
 
+def lstm_cell(c: torch.Tensor, gates: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """One LSTM cell update from pre-activations: ``(o ⊙ tanh(c'), c')``.
+
+    Args:
+        c: cell states, (B, H).
+        gates: gate pre-activations in PyTorch order (i, f, g, o), shape (B, 4H).
+
+    Returns:
+        ``(h', c')``, each (B, H); h' before any projection.
+    """
+    batch, hidden = c.shape
+    # gate-major layout: each gate becomes one contiguous block, which matters for small H
+    gates = gates.view(batch, 4, hidden).transpose(0, 1).contiguous()  # (4, B, H)
+    i, f, _, o = torch.sigmoid(gates)  # (B, H) each; one call on the whole block is cheapest
+    c_next = torch.addcmul(f * c, i, torch.tanh(gates[2]))
+    return o * torch.tanh(c_next), c_next
+
+
 def lstm_update(x: torch.Tensor, gates: torch.Tensor) -> torch.Tensor:
     """One LSTM state update from pre-activations.
 
@@ -27,13 +45,7 @@ def lstm_update(x: torch.Tensor, gates: torch.Tensor) -> torch.Tensor:
     Returns:
         The next flat state ``cat([h', c'], -1)``, shape (B, 2H).
     """
-    batch, hidden = x.shape[0], x.shape[-1] // 2
-    # gate-major layout: each gate becomes one contiguous block, which matters for small H
-    gates = gates.view(batch, 4, hidden).transpose(0, 1).contiguous()  # (4, B, H)
-    i, f, _, o = torch.sigmoid(gates)  # (B, H) each; one call on the whole block is cheapest
-    c_next = torch.addcmul(f * x[..., hidden:], i, torch.tanh(gates[2]))
-    h_next = o * torch.tanh(c_next)
-    return torch.cat([h_next, c_next], dim=-1)
+    return torch.cat(lstm_cell(x[..., x.shape[-1] // 2 :], gates), dim=-1)
 
 
 class LSTM(RecurrentModel):
