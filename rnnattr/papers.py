@@ -120,6 +120,11 @@ def _cell(value) -> str:
     return "—" if value is None else str(value)
 
 
+def _row(cells) -> str:
+    """One markdown table row; a "|" inside a cell is escaped so that it cannot split the cell."""
+    return "| " + " | ".join(str(cell).replace("|", "\\|") for cell in cells) + " |"
+
+
 def settings_table(settings: tuple[Setting, ...], run=None) -> str:
     """A markdown table of ``settings``: the paper's text, the reference code, ours, the full preset
     (with its source, and the reason for a departure), and, given a config ``run``, that run's value
@@ -131,11 +136,11 @@ def settings_table(settings: tuple[Setting, ...], run=None) -> str:
             f"silent ({setting.paper_says})" if setting.paper_says else "silent")
         reference = _cell(setting.reference) + (f" (`{setting.reference_where}`)" if setting.reference_where else "")
         full = f"{_cell(setting.full)} ({setting.source})" + (f": {setting.departure}" if setting.departure else "")
-        row = f"| `{setting.field}` | {paper} | {reference} | {_cell(setting.ours)} | {full} |"
+        cells = [f"`{setting.field}`", paper, reference, _cell(setting.ours), full]
         if run is not None:
             value = getattr(run, setting.field)
-            row += f" {_cell(value)} |" if value == setting.full else f" **{_cell(value)}** |"
-        lines.append(row)
+            cells.append(_cell(value) if value == setting.full else f"**{_cell(value)}**")
+        lines.append(_row(cells))
     return "\n".join(lines)
 
 
@@ -167,8 +172,8 @@ def departures_table(settings: tuple[Setting, ...], run, reasons: dict[str, str]
                 + (f": {setting.departure}" if setting.departure else "")
                 + (f"; this run differs from the full preset ({_cell(setting.full)})" if value != setting.full else ""))
             paper = f"silent ({setting.paper_says})" if setting.paper_says else "silent"
-        lines.append(f"| `{setting.field}` | {paper} | {_cell(value)} | {why} |")
-    lines += [f"| {what} | {paper} | {this_run} | {why} |" for what, paper, this_run, why in extra]
+        lines.append(_row([f"`{setting.field}`", paper, _cell(value), why]))
+    lines += [_row(row) for row in extra]
     return "\n".join(lines)
 
 

@@ -151,3 +151,9 @@ def test_the_departures_table_lists_what_a_run_changes_and_why():
     assert "| `hidden_size` |" not in full and "| `milestones` |" in full and "MSE kept jumping" in full
     settings = papers.settings_table(papers.SINE_SETTINGS, reduced)
     assert "| **32** |" in settings and "| 0.25 (paper) | 0.25 |" in settings  # bold where the run differs
+
+
+def test_a_bar_inside_a_cell_does_not_split_the_table_row():
+    setting = papers.Setting("clip_norm", None, "the norm of |g|", 0.03, "code: ClipNorm")
+    row = papers.settings_table((setting,)).splitlines()[2]
+    assert len(re.findall(r"(?<!\\)\|", row)) == 6 and "\\|g\\|" in row  # five cells
