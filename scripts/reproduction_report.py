@@ -24,9 +24,7 @@ import torch
 
 from rnnattr import papers
 from rnnattr.experiments.chaotic_lstm import chaotic_band
-from rnnattr.experiments.delayed_tasks import DelayedTaskConfig
-from rnnattr.experiments.language_model import LanguageModelConfig
-from rnnattr.experiments.sine import SineConfig, load_stored_runs, seed_summary
+from rnnattr.experiments.sine import load_stored_runs, seed_summary
 from rnnattr.experiments.symbols import SymbolsConfig
 from rnnattr.models.factory import MODEL_LABELS
 from rnnattr.results import load_result
@@ -110,11 +108,11 @@ def _chaotic_row(results: Path) -> str:
             f"{metadata['device']}, {metadata['wall_time_s']:.0f} s | — |")
 
 
-def _departures(title: str, settings: tuple[papers.Setting, ...], config) -> list[str]:
+def _departures(title: str, settings: tuple[papers.Setting, ...]) -> list[str]:
     departing = tuple(setting for setting in settings if setting.source != "paper")
     if not departing:
         return []
-    return [f"### {title}", "", papers.settings_table(departing, config), ""]
+    return [f"### {title}", "", papers.settings_table(departing), ""]
 
 
 def render(results: Path = ROOT / "results") -> str:
@@ -156,10 +154,10 @@ def render(results: Path = ROOT / "results") -> str:
         "only where both are silent (`rnnattr.papers`). These are the settings that do not come from the paper's",
         "text; a departure from that rule carries its reason.",
         "",
-        *_departures("Sine-wave generation (Section 5.1)", papers.SINE_SETTINGS, SineConfig.preset("full")),
-        *_departures("Sequence classification (Section 5.2)", papers.SYMBOLS_SETTINGS, SymbolsConfig.preset("full")),
-        *_departures("Word-level language model (Section 5.3)", papers.LANGUAGE_MODEL_SETTINGS,
-                     LanguageModelConfig.preset("full")),
+        *_departures("The chaotic LSTM (Section 4.1)", papers.CHAOTIC_LSTM_SETTINGS),
+        *_departures("Sine-wave generation (Section 5.1)", papers.SINE_SETTINGS),
+        *_departures("Sequence classification (Section 5.2)", papers.SYMBOLS_SETTINGS),
+        *_departures("Word-level language model (Section 5.3)", papers.LANGUAGE_MODEL_SETTINGS),
         "## Engelken (NeurIPS 2023), gradient flossing",
         "",
         "Only the abstract is at hand; the settings come from the reference code",
@@ -167,8 +165,7 @@ def render(results: Path = ROOT / "results") -> str:
         "size are not stored yet: `python -m rnnattr sweep copy --size full --models rnn --delays ... "
         "--floss-befores 0 500 --seeds 0 1 2 --out runs/copy`.",
         "",
-        *_departures("Delayed tasks (the reference code's example)", getattr(papers, "FLOSSING_SETTINGS", ()),
-                     DelayedTaskConfig.preset("full")),
+        *_departures("Delayed tasks (the reference code's example)", papers.FLOSSING_SETTINGS),
     ]
     return "\n".join(lines).rstrip() + "\n"
 

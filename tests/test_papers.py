@@ -21,8 +21,8 @@ PRESETS = {
     "sine": (papers.SINE_SETTINGS, SineConfig.preset("full")),
     "symbols": (papers.SYMBOLS_SETTINGS, SymbolsConfig.preset("full")),
     "language model": (papers.LANGUAGE_MODEL_SETTINGS, LanguageModelConfig.preset("full")),
-    "chaotic LSTM": (getattr(papers, "CHAOTIC_LSTM_SETTINGS", ()), ChaoticLSTMConfig.preset("full")),
-    "delayed tasks (flossing)": (getattr(papers, "FLOSSING_SETTINGS", ()), DelayedTaskConfig.preset("full")),
+    "chaotic LSTM": (papers.CHAOTIC_LSTM_SETTINGS, ChaoticLSTMConfig.preset("full")),
+    "delayed tasks (flossing)": (papers.FLOSSING_SETTINGS, DelayedTaskConfig.preset("full")),
 }
 
 
