@@ -40,8 +40,8 @@ def flossing_loss(step, x0: torch.Tensor, inputs: torch.Tensor | None = None, n_
         and in ``x0`` and ``inputs``; gradients flow through every QR decomposition.
 
     Args: as :func:`rnnattr.lyapunov_spectrum` (``log_floor`` clamps log|R_ii| from below;
-    a step that annihilates directions still gives finite gradients), and ``through_states``: False differentiates the
-    exponents along the trajectory held fixed, through the Jacobians and every QR; True gives
+    a step that annihilates directions still gives finite gradients), and ``through_states``:
+    False differentiates the exponents along the trajectory held fixed, through the Jacobians and every QR; True gives
     the exact gradient of this finite-T loss (the reference code's, and :class:`FlossingConfig`'s
     default), which also follows the trajectory and grows like e^{λ_1 T} on a chaotic network:
     fine over the reference code's 55 steps near λ_1 = 0, useless over hundreds of chaotic steps.

@@ -110,7 +110,7 @@ class SineConfig:
 
     @classmethod
     def preset(cls, size: str) -> "SineConfig":
-        """``"full"``: the paper's text, else the reference code (~75 min per model on one CPU core);
+        """``"full"``: the paper's text, else the reference code (1–2 h per model on one CPU core);
         ``"reduced"``: 10–15 s per model on 2 CPU cores."""
         return select_preset(PRESETS, size)
 
