@@ -87,10 +87,17 @@ def _table_1_rows(results: Path) -> list[str]:
             registered = {setting.field for setting in papers.SYMBOLS_SETTINGS}
             differences = sorted({difference.split(" ")[0] for metadata in stored
                                   for difference in config_differences(metadata["config"], full)
-                                  if difference.split(" ")[0] in registered})
+                                  if difference.split(" ")[0] in registered - {"n_epochs"}})
             epochs = [metadata["epochs_completed"] for metadata in stored]
+            # the paper's protocol: train until accuracy one, or its epoch limit; a run that stopped at a
+            # smaller cap of ours without reaching accuracy one is capped
+            capped = [metadata for metadata in stored if metadata["final_metrics"]["val_accuracy"] < 1
+                      and metadata["epochs_completed"] >= metadata["config"]["n_epochs"] < full["n_epochs"]]
+            protocol = ("full protocol (accuracy one before any cap)" if not capped else
+                        f"{len(capped)} capped at {sorted({m['config']['n_epochs'] for m in capped})} epochs "
+                        f"(the paper's {full['n_epochs']})")
             cells.append(f"{MODEL_LABELS[model]} {np.median(accuracy):.3f} [{min(accuracy):.3f}, {max(accuracy):.3f}] "
-                         f"({len(stored)} seeds, {min(epochs)}–{max(epochs)} epochs"
+                         f"({len(stored)} seeds, {min(epochs)}–{max(epochs)} epochs, {protocol}"
                          + (f"; an earlier preset: differs in {', '.join(differences)}" if differences else "") + ")")
         rows.append(f"| Table 1, l = {length}: LSTM / sLSTM / oRNN | "
                     + " / ".join(papers.PUBLISHED[f"table_1_l{length}_{model}"].quote for model in papers.MODELS)
