@@ -24,7 +24,7 @@ import torch
 
 from rnnattr import papers
 from rnnattr.experiments.chaotic_lstm import chaotic_band
-from rnnattr.experiments.sine import load_stored_runs, seed_summary
+from rnnattr.experiments.sine import load_stored_runs, reading_against_paper, seed_summary
 from rnnattr.experiments.symbols import SymbolsConfig
 from rnnattr.models.factory import MODEL_LABELS
 from rnnattr.results import load_result
@@ -48,8 +48,7 @@ def _sine_rows(results: Path) -> list[str]:
             continue
         crossings = ", ".join(f"{seed}: {epoch}" for seed, epoch in row["crossing_by_seed"].items())
         ratio = row["ratio_to_paper"]
-        verdict = ("within a factor of 2" if 0.5 <= ratio <= 2
-                   else f"{1 / ratio:.1f}× below" if ratio < 1 else f"{ratio:.1f}× above")
+        verdict = reading_against_paper(ratio)
         rows.append(
             f"| Sine generation (Figure 5), final MSE: {MODEL_LABELS[model]} | {paper:.2g} | "
             f"{row['median_mse']:.2g} [{row['min_mse']:.2g}, {row['max_mse']:.2g}] over seeds "

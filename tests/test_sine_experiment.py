@@ -11,6 +11,7 @@ from rnnattr.experiments.sine import (
     crossing_epoch,
     live_result,
     load_stored_runs,
+    reading_against_paper,
     make_trainer,
     orbit_spread,
     record_inputs,
@@ -129,3 +130,8 @@ def test_stored_seeds_are_loaded_per_model_and_summarised_by_median_and_range(tm
     assert math.isclose(rows["lstm"]["ratio_to_paper"], sorted(mse)[1] / 0.1)
     assert rows["ornn"]["seeds"] == [0] and rows["ornn"]["epochs"] == [4]
     assert load_stored_runs(tmp_path / "absent") == {}
+
+
+def test_the_reading_against_the_papers_number_names_the_factor():
+    assert reading_against_paper(1.9) == reading_against_paper(0.5) == "within a factor of 2"
+    assert reading_against_paper(0.21) == "4.8× below" and reading_against_paper(3.0) == "3.0× above"

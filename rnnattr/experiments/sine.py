@@ -62,7 +62,7 @@ class SineConfig:
 
     The full preset takes the paper's text (Section 5.1) where it is explicit and the public
     reference code (``sine-generator/train.py``) where the paper is silent; each setting's
-    source is in :data:`rnnattr.paper.SINE_SETTINGS`.
+    source is in :data:`rnnattr.papers.SINE_SETTINGS`.
     """
 
     hidden_size: int = 200
@@ -408,6 +408,14 @@ def seed_summary(stored: dict[str, dict[int, tuple[dict, dict]]], paper_mse: dic
             "mean_wall_time_h": float(np.mean([metadata["wall_time_s"] for _, metadata in seeds.values()])) / 3600,
         })
     return rows
+
+
+def reading_against_paper(ratio: float) -> str:
+    """Our reading of a median final MSE over seeds against the paper's (``ratio`` = ours / the paper's,
+    whose number is one run): "within a factor of 2", else how many times below or above it."""
+    if 0.5 <= ratio <= 2:
+        return "within a factor of 2"
+    return f"{1 / ratio:.1f}× below" if ratio < 1 else f"{ratio:.1f}× above"
 
 
 def plot_mse_over_seeds(axis, stored: dict[str, dict[int, tuple[dict, dict]]], paper_mse: dict[str, float],
