@@ -17,6 +17,7 @@ from rnnattr import (
     tangent_step,
     theta_true,
 )
+from rnnattr.models.factory import MODEL_LABELS, model_label
 
 f64 = torch.float64
 MODELS = [LSTM, StableLSTM, OrthogonalRNN, TanhRNN, GRU]
@@ -203,3 +204,8 @@ def test_tanh_rnn_gain_sets_the_spectral_radius():
 def test_bad_input_is_rejected_with_a_message_naming_the_argument(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_model_label_names_the_books_models_and_keeps_any_other_run_key():
+    assert [model_label(name) for name in MODEL_LABELS] == list(MODEL_LABELS.values())
+    assert model_label("2-layer nn.GRU") == "2-layer nn.GRU"  # a reader's own run, as the sine plots show it

@@ -46,7 +46,7 @@ import torch.nn.functional as F
 from rnnattr.experiments.presets import select_preset
 from rnnattr.models import RecurrentModel, StableLSTM
 from rnnattr.results import load_result
-from rnnattr.models.factory import MODEL_LABELS, make_model
+from rnnattr.models.factory import MODEL_LABELS, make_model, model_label
 from rnnattr.training.engine import EarlyStopping, Trainer
 from rnnattr.training.experiment import Experiment
 from rnnattr.training.recorder import OrbitRecorder, recording_initial_states
@@ -297,7 +297,7 @@ def plot_orbit_diagrams(runs: dict[str, tuple[dict, dict]], input_value: float, 
         for axis, (label, values) in zip(axes[row], columns.items()):
             epochs = np.broadcast_to(arrays["record_epochs"][:, None, None], values.shape)
             axis.plot(epochs.ravel(), values.ravel(), ",", color="k", alpha=0.5)
-            axis.set(ylabel=f"{MODEL_LABELS[name]}\n{label}")
+            axis.set(ylabel=f"{model_label(name)}\n{label}")
             _mark(axis, crossings.get(name))
     for axis in axes[-1]:
         axis.set_xlabel("epoch")
@@ -322,7 +322,7 @@ def plot_phase_portraits(runs: dict[str, tuple[dict, dict]], input_value: float,
             for orbit_y in y:
                 axis.plot(orbit_y[1:], np.diff(orbit_y), ".", markersize=2)
             shown = int(arrays["record_epochs"][record])
-            axis.set_title(f"{MODEL_LABELS[name]}, epoch {shown}", fontsize=9)
+            axis.set_title(f"{model_label(name)}, epoch {shown}", fontsize=9)
             if shown == crossings.get(name):
                 for spine in axis.spines.values():
                     spine.set(color="tab:red", linewidth=2)
@@ -341,7 +341,7 @@ def plot_mse(axis, runs: dict[str, tuple[dict, dict]], crossings: dict, title: s
     """The training MSE per epoch of every run against the baseline (predicting 0), log scale,
     with the LSTM's crossing epoch ``crossings["lstm"]`` (if any) dashed."""
     for name, (arrays, metadata) in runs.items():
-        axis.semilogy(arrays["history_epoch"], arrays["history_loss"], label=MODEL_LABELS[name])
+        axis.semilogy(arrays["history_epoch"], arrays["history_loss"], label=model_label(name))
     baseline = next(iter(runs.values()))[1]["final_metrics"]["baseline_mse"]
     axis.axhline(baseline, color="k", linestyle=":", label="baseline (predict 0)")
     axis.set(xlabel="epoch", ylabel="training MSE", title=title)
@@ -356,7 +356,7 @@ def plot_eigenvalues(runs: dict[str, tuple[dict, dict]], crossings: dict, title:
                              gridspec_kw={"width_ratios": [1.5] + [1] * len(runs)})
     circle = np.exp(1j * np.linspace(0, 2 * np.pi, 200))
     for name, (arrays, _) in runs.items():
-        axes[0].plot(arrays["eigenvalue_epochs"], leading_moduli(arrays), ".-", label=MODEL_LABELS[name])
+        axes[0].plot(arrays["eigenvalue_epochs"], leading_moduli(arrays), ".-", label=model_label(name))
     axes[0].axhline(1, color="k", linestyle=":", linewidth=1)
     axes[0].set(xlabel="epoch", ylabel="leading $|\\lambda|$", title="leading eigenvalue modulus")
     axes[0].legend(fontsize=8)
@@ -365,14 +365,14 @@ def plot_eigenvalues(runs: dict[str, tuple[dict, dict]], crossings: dict, title:
         epochs = np.broadcast_to(arrays["eigenvalue_epochs"][:, None], eigenvalues.shape)
         axis.plot(circle.real, circle.imag, color="k", linewidth=0.8)
         points = axis.scatter(eigenvalues.real, eigenvalues.imag, c=epochs, s=8, cmap="viridis")
-        axis.set(aspect="equal", xlabel="Re λ", ylabel="Im λ", title=MODEL_LABELS[name])
+        axis.set(aspect="equal", xlabel="Re λ", ylabel="Im λ", title=model_label(name))
         if crossings.get(name) is not None:
             pair = eigenvalues[:, :2]  # (E, 2): the leading conjugate pair
             for k in (0, 1):
                 axis.plot(pair[:, k].real, pair[:, k].imag, color="tab:red", linewidth=0.8)
             low, high = np.nanmin(pair.real) - 0.1, np.nanmax(pair.real) + 0.1  # zoom on the pair's path
             half = max(high - low, 2 * np.nanmax(np.abs(pair.imag)) + 0.2) / 2
-            axis.set(xlim=(low, high), ylim=(-half, half), title=f"{MODEL_LABELS[name]} (zoom)")
+            axis.set(xlim=(low, high), ylim=(-half, half), title=f"{model_label(name)} (zoom)")
     fig.colorbar(points, ax=axes[1:], label="epoch", shrink=0.8)
     fig.suptitle(title)
     return fig
@@ -425,10 +425,10 @@ def plot_mse_over_seeds(axis, stored: dict[str, dict[int, tuple[dict, dict]]], p
     for colour, (model, seeds) in zip(plt.rcParams["axes.prop_cycle"].by_key()["color"], stored.items()):
         for k, (seed, (arrays, _)) in enumerate(seeds.items()):
             axis.semilogy(arrays["history_epoch"], arrays["history_loss"], color=colour, linewidth=0.8, alpha=0.8,
-                          label=f"{MODEL_LABELS[model]} (seeds {', '.join(map(str, seeds))})" if k == 0 else None)
+                          label=f"{model_label(model)} (seeds {', '.join(map(str, seeds))})" if k == 0 else None)
         last = max(arrays["history_epoch"][-1] for arrays, _ in seeds.values())
         axis.plot(last, paper_mse[model], marker="*", markersize=12, color=colour, markeredgecolor="k",
-                  linestyle="none", label=f"paper's final {MODEL_LABELS[model]}")
+                  linestyle="none", label=f"paper's final {model_label(model)}")
     baseline = next(iter(next(iter(stored.values())).values()))[1]["final_metrics"]["baseline_mse"]
     axis.axhline(baseline, color="k", linestyle=":", label="baseline (predict 0)")
     axis.set(xlabel="epoch", ylabel="training MSE", title=title)

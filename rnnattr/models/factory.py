@@ -13,6 +13,11 @@ MODELS = {"lstm": LSTM, "slstm": StableLSTM, "ornn": OrthogonalRNN}
 MODEL_LABELS = {"lstm": "LSTM", "slstm": "stable LSTM", "ornn": "orthogonal RNN"}
 
 
+def model_label(name: str) -> str:
+    """How figures name a run: the book's models by :data:`MODEL_LABELS`, any other run (your own network) by its key."""
+    return MODEL_LABELS.get(name, name)
+
+
 def make_model(name: str, input_size: int, hidden_size: int, output_size: int, seed: int) -> RecurrentModel:
     """``MODELS[name](input_size, hidden_size, output_size)`` initialised from ``seed``.
 
