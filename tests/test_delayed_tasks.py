@@ -1,6 +1,7 @@
 """The flossing paper's delayed copy and XOR tasks: targets by construction, flossing before and
 during training through the trainer's callbacks, exact resumption, and the command line."""
 import dataclasses
+import shutil
 
 import pytest
 import torch
@@ -8,16 +9,21 @@ import torch
 from rnnattr import lyapunov_spectrum
 from rnnattr.cli import main
 from rnnattr.experiments.delayed_tasks import (
+    CONDITIONS,
     DelayedTaskConfig,
     DelayedXorConfig,
     delayed_task_batch,
+    flossing_condition,
+    load_stored_runs,
     load_trained_model,
     make_model,
     make_trainer,
+    success_summary,
     task_metrics,
 )
 from rnnattr.experiments.registry import EXPERIMENTS
 from rnnattr.training.checkpoint import load_checkpoint
+from rnnattr.training.sweep import aggregate
 
 
 def tiny(config_class=DelayedTaskConfig, **changes):
@@ -134,3 +140,43 @@ def test_a_command_line_sweep_compares_conditions_with_zero_meaning_no_flossing(
         _, config = load_trained_model(tmp_path / f"delay=3/hidden_size=8/length=20/floss_before={before}/"
                                                   f"floss_k=4/rnn/seed=0", "copy")
         assert (config.floss_before, config.floss_k, config.n_epochs) == (before, 4, 2)
+
+    # the stored-sweep reader sees both runs under their conditions, and counts what the sweep's table counts
+    runs = load_stored_runs(tmp_path)
+    assert set(runs) == {("copy", "no flossing", 3, 0), ("copy", "flossing before training", 3, 0)}
+    table = {row["floss_before"]: row for row in aggregate(EXPERIMENTS["copy"], tmp_path)}
+    summary = success_summary(runs)
+    for before, condition in ((0, "no flossing"), (3, "flossing before training")):
+        row = summary["copy", condition, 3]
+        assert row["seeds"] == [0] and row["accuracy"] == [runs["copy", condition, 3, 0]["final_metrics"]["val_accuracy"]]
+        assert row["n_solved"] == table[before]["n_solved"] and row["accuracy"] == [table[before]["median"]]
+    shutil.copytree(tmp_path / "delay=3", tmp_path / "copied" / "delay=3")  # the same runs stored twice
+    with pytest.raises(ValueError, match="are the same run"):
+        load_stored_runs(tmp_path)
+
+
+def test_the_condition_of_a_run_follows_from_its_phases():
+    assert [flossing_condition(0, 0), flossing_condition(500, 0), flossing_condition(500, 500)] == list(CONDITIONS)
+    with pytest.raises(ValueError, match="floss_during: phases during training without one before"):
+        flossing_condition(0, 500)
+    with pytest.raises(ValueError, match="floss_before: expected a non-negative integer"):
+        flossing_condition(-1, 0)
+
+
+def _stored(seed, epoch_solved, accuracy, n_sequences=320, batch_size=16, floss_before=0):
+    return {"config": {"task": "copy", "delay": 40, "seed": seed, "floss_before": floss_before, "floss_during": 0,
+                       "n_sequences": n_sequences, "batch_size": batch_size},
+            "final_metrics": {"epoch_solved": epoch_solved, "val_accuracy": accuracy, "lambda_max": -0.1},
+            "wall_time_s": 10.0}
+
+
+def test_success_rate_and_updates_to_success_count_solved_seeds_only():
+    runs = {("copy", "no flossing", 40, seed): _stored(seed, epoch, accuracy)
+            for seed, epoch, accuracy in ((0, 3.0, 0.96), (1, float("nan"), 0.7), (2, 7.0, 0.95), (3, float("nan"), 0.5))}
+    runs["copy", "no flossing", 10, 0] = _stored(0, 2.0, 0.99, n_sequences=100, batch_size=16)  # 7 batches per epoch
+    summary = success_summary(runs)
+    row = summary["copy", "no flossing", 40]
+    assert row["seeds"] == [0, 1, 2, 3] and row["n_solved"] == 2 and row["success_rate"] == 0.5
+    assert row["updates_to_solve"] == [60, 140]  # epochs 3 and 7 of 20 updates
+    assert row["accuracy"] == [0.96, 0.7, 0.95, 0.5]
+    assert summary["copy", "no flossing", 10]["updates_to_solve"] == [14]  # ⌈100 / 16⌉ = 7 updates per epoch

@@ -47,9 +47,14 @@ exponents here).
 from __future__ import annotations
 
 import dataclasses
+import json
+import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -280,6 +285,94 @@ def load_trained_model(directory: str | os.PathLike, task: str = "copy") -> tupl
     model = make_model(config)
     model.load_state_dict(load_checkpoint(directory / CHECKPOINT_FILE, map_location="cpu")["model"])
     return model.eval(), config
+
+
+#: The three training conditions the chapter and the stored sweeps compare, by their flossing phases.
+CONDITIONS = ("no flossing", "flossing before training", "before and during training")
+
+
+def flossing_condition(floss_before: int, floss_during: int) -> str:
+    """The condition of a run with these phase lengths (0: no phase), one of :data:`CONDITIONS`."""
+    check_non_negative_int("floss_before", floss_before)
+    check_non_negative_int("floss_during", floss_during)
+    if floss_during and not floss_before:
+        raise ValueError("floss_during: phases during training without one before are not one of the compared "
+                         f"conditions {CONDITIONS} (got floss_before=0, floss_during={floss_during})")
+    return CONDITIONS[0 if not floss_before else 1 if not floss_during else 2]
+
+
+def load_stored_runs(directory: str | os.PathLike) -> dict[tuple[str, str, int, int], dict]:
+    """Every finished run stored under ``directory`` (its ``result.json``, at any depth), by
+    ``(task, condition, delay, seed)``: the run's metadata (``config``, ``final_metrics``,
+    ``wall_time_s``, ``device``); empty when there is none.
+
+    Raises:
+        ValueError: two stored runs have the same key (a sweep copied twice), naming both files.
+    """
+    runs, where = {}, {}
+    for path in sorted(Path(directory).rglob("result.json")):
+        metadata = json.loads(path.read_text())
+        config = metadata["config"]
+        key = (config["task"], flossing_condition(config["floss_before"], config["floss_during"]), config["delay"],
+               config["seed"])
+        if key in runs:
+            raise ValueError(f"directory: {where[key]} and {path} are the same run {key}")
+        runs[key], where[key] = metadata, path
+    return runs
+
+
+def success_summary(runs: Mapping[tuple[str, str, int, int], Mapping]) -> dict[tuple[str, str, int], dict]:
+    """Success rate and updates to success per ``(task, condition, delay)`` of ``runs`` (as
+    :func:`load_stored_runs` returns, or live results' metadata under the same keys).
+
+    Returns, per key: ``seeds`` (sorted), ``n_solved``, ``success_rate`` (n_solved / seeds),
+    ``updates_to_solve`` (optimiser updates until the validation accuracy first reached the
+    target, solved runs only: the epoch × updates per epoch, ⌈n_sequences / batch_size⌉; flossing
+    updates not counted), ``accuracy`` and ``lambda_max`` (final, per seed, in seed order) and
+    ``wall_time_s`` (per seed).
+    """
+    grouped: dict[tuple[str, str, int], list] = {}
+    for (task, condition, delay, seed), metadata in sorted(runs.items()):
+        grouped.setdefault((task, condition, delay), []).append((seed, metadata))
+    summary = {}
+    for key, members in grouped.items():
+        solved = [metadata for _, metadata in members if math.isfinite(metadata["final_metrics"]["epoch_solved"])]
+        summary[key] = {
+            "seeds": [seed for seed, _ in members],
+            "n_solved": len(solved),
+            "success_rate": len(solved) / len(members),
+            "updates_to_solve": [int(m["final_metrics"]["epoch_solved"]) * math.ceil(
+                m["config"]["n_sequences"] / m["config"]["batch_size"]) for m in solved],
+            "accuracy": [metadata["final_metrics"]["val_accuracy"] for _, metadata in members],
+            "lambda_max": [metadata["final_metrics"]["lambda_max"] for _, metadata in members],
+            "wall_time_s": [metadata.get("wall_time_s", math.nan) for _, metadata in members],
+        }
+    return summary
+
+
+def plot_success(axes, summary: Mapping[tuple[str, str, int], Mapping], task: str, label: str = "",
+                 linestyle: str = "-") -> None:
+    """Success rate (``axes[0]``) and updates to success (``axes[1]``: median, with the range over
+    solved seeds as a bar) against the delay, one colour per condition of ``task``; ``label``
+    tags the legend entries (e.g. "full, stored") and ``linestyle`` tells sizes apart."""
+    for colour, condition in enumerate(CONDITIONS):
+        delays = sorted(delay for (t, c, delay) in summary if t == task and c == condition)
+        if not delays:
+            continue
+        rows = [summary[task, condition, delay] for delay in delays]
+        name = f"{condition}{f' ({label})' if label else ''}"
+        axes[0].plot(delays, [row["success_rate"] for row in rows], "o", linestyle=linestyle, color=f"C{colour}",
+                     label=name)
+        solved = [(delay, row["updates_to_solve"]) for delay, row in zip(delays, rows) if row["updates_to_solve"]]
+        if solved:
+            median = np.array([np.median(values) for _, values in solved])
+            low = median - np.array([min(values) for _, values in solved])
+            high = np.array([max(values) for _, values in solved]) - median
+            axes[1].errorbar([delay for delay, _ in solved], median, yerr=[low, high], marker="o", capsize=3,
+                             linestyle=linestyle, color=f"C{colour}", label=name)
+    axes[0].set(xlabel="delay d", ylabel="success rate (target accuracy reached)", ylim=(-0.05, 1.05),
+                title=f"delayed {task}")
+    axes[1].set(xlabel="delay d", ylabel="updates to success (solved runs)", title=f"delayed {task}")
 
 
 CONFIGS = {"copy": DelayedTaskConfig, "xor": DelayedXorConfig}
