@@ -136,6 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
         _add_run_arguments(sub, "sweep directory: one sub-directory per run, the tables beside them")
         sub.add_argument("--jobs", type=_positive(int), metavar="N",
                          help="runs at once (default: every CPU here, or every thread of the Dask cluster)")
+        sub.add_argument("--threads", type=_positive(int), metavar="N",
+                         help="torch threads per run (default: CPUs // runs at once; 1 when other work shares "
+                              "the cores)")
         sub.add_argument("--scheduler", metavar="ADDRESS", help="run on the Dask cluster at ADDRESS, e.g. "
                                                                  'tcp://HOST:8786 (pip install "dask[distributed]")')
         sub.add_argument("--device", default="auto", metavar="D",
@@ -186,8 +189,9 @@ def _sweep(experiment, args) -> int:
             if getattr(args, "grid_" + field) is not None}
     try:
         rows = run_sweep(experiment, args.size, args.out, models=args.models, seeds=args.seeds, grid=grid,
-                         epochs=args.epochs, scheduler=args.scheduler, jobs=args.jobs, device=args.device,
-                         checkpoint_every=args.checkpoint_every, log=lambda message: print(message, file=sys.stderr))
+                         epochs=args.epochs, scheduler=args.scheduler, jobs=args.jobs, threads=args.threads,
+                         device=args.device, checkpoint_every=args.checkpoint_every,
+                         log=lambda message: print(message, file=sys.stderr))
     except ValueError as error:  # raised before any run starts
         args.parser.error(str(error))
     print((Path(args.out) / TABLE_MD).read_text(), end="")

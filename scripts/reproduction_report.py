@@ -127,23 +127,10 @@ def _flossing_rows(results: Path) -> list[str]:
     criteria = sorted({(m["config"]["target_accuracy"], m["config"]["n_epochs"] * math.ceil(
         m["config"]["n_sequences"] / m["config"]["batch_size"])) for m in runs.values()})
     solved = "; ".join(f"validation accuracy ≥ {target:g} within {updates} updates" for target, updates in criteria)
-    lines = [f"Stored under `results/flossing/` ({len(runs)} runs, {', '.join(devices)}, one run per core). Solved: "
-             f"{solved} (ours; the abstract gives no numbers to compare with).",
-             "",
-             "| task, delay d | condition | solved | updates to success: median [range] | final accuracy: median "
-             "[min, max] | wall time per run |",
-             "|---|---|---|---|---|---|"]
-    for (task, condition, delay), row in sorted(delayed_tasks.success_summary(runs).items(),
-                                                key=lambda item: (item[0][0], item[0][2],
-                                                                  delayed_tasks.CONDITIONS.index(item[0][1]))):
-        updates = row["updates_to_solve"]
-        accuracy = row["accuracy"]
-        lines.append(f"| {task}, {delay} | {condition} | {row['n_solved']}/{len(row['seeds'])} (seeds "
-                     f"{', '.join(map(str, row['seeds']))}) | "
-                     + (f"{np.median(updates):.0f} [{min(updates)}, {max(updates)}]" if updates else "—")
-                     + f" | {np.median(accuracy):.3f} [{min(accuracy):.3f}, {max(accuracy):.3f}] | "
-                     f"{np.mean(row['wall_time_s']) / 60:.1f} min |")
-    return lines
+    return [f"Stored under `results/flossing/` ({len(runs)} runs, {', '.join(devices)}, one run per core). Solved: "
+            f"{solved} (ours; the abstract gives no numbers to compare with).",
+            "",
+            delayed_tasks.success_table(delayed_tasks.success_summary(runs))]
 
 
 def _departures(title: str, settings: tuple[papers.Setting, ...]) -> list[str]:

@@ -19,6 +19,7 @@ from rnnattr.experiments.delayed_tasks import (
     make_model,
     make_trainer,
     success_summary,
+    success_table,
     task_metrics,
 )
 from rnnattr.experiments.registry import EXPERIMENTS
@@ -167,7 +168,7 @@ def _stored(seed, epoch_solved, accuracy, n_sequences=320, batch_size=16, floss_
     return {"config": {"task": "copy", "delay": 40, "seed": seed, "floss_before": floss_before, "floss_during": 0,
                        "n_sequences": n_sequences, "batch_size": batch_size},
             "final_metrics": {"epoch_solved": epoch_solved, "val_accuracy": accuracy, "lambda_max": -0.1},
-            "wall_time_s": 10.0}
+            "wall_time_s": 10.0, "device": "cpu (x86_64, 1 threads)"}
 
 
 def test_success_rate_and_updates_to_success_count_solved_seeds_only():
@@ -180,3 +181,17 @@ def test_success_rate_and_updates_to_success_count_solved_seeds_only():
     assert row["updates_to_solve"] == [60, 140]  # epochs 3 and 7 of 20 updates
     assert row["accuracy"] == [0.96, 0.7, 0.95, 0.5]
     assert summary["copy", "no flossing", 10]["updates_to_solve"] == [14]  # ⌈100 / 16⌉ = 7 updates per epoch
+
+
+def test_the_success_table_orders_rows_by_task_delay_and_condition():
+    runs = {("copy", "flossing before training", 40, seed): _stored(seed, epoch, 0.96, floss_before=500)
+            for seed, epoch in ((0, 3.0), (1, 5.0), (2, 4.0))}
+    runs["copy", "no flossing", 40, 0] = _stored(0, float("nan"), 0.5)
+    runs["copy", "no flossing", 10, 0] = _stored(0, 2.0, 0.99)
+    rows = success_table(success_summary(runs)).splitlines()[2:]
+    assert [row.split(" | ")[:2] for row in rows] == [
+        ["| copy, 10", "no flossing"], ["| copy, 40", "no flossing"], ["| copy, 40", "flossing before training"]]
+    assert rows[1].split(" | ")[2:5] == ["0/1 (0)", "—", "0.500 [0.500, 0.500]"]
+    # epochs 3, 5, 4 of 20 updates: median 80, range [60, 100]
+    assert rows[2].split(" | ")[2:6] == ["3/3 (0, 1, 2)", "80 [60, 100]", "0.960 [0.960, 0.960]",
+                                         "cpu (x86_64, 1 threads), 0.2 min |"]

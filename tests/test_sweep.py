@@ -128,6 +128,7 @@ TOY = Experiment("toy", "a config that refuses long sequences", ToyConfig, build
     ({"grid": {"hidden_size": []}}, "grid['hidden_size']: expected at least one value"),
     ({"epochs": 0}, "epochs: expected a positive integer, got 0"),
     ({"jobs": 0}, "jobs: expected a positive integer, got 0"),
+    ({"threads": 0}, "threads: expected a positive integer, got 0"),
     ({"checkpoint_every": -5}, "checkpoint_every: expected a positive integer"),
     ({"device": "tpu"}, "device: expected 'auto', 'cpu', 'cuda' or 'cuda:N', got 'tpu'"),
     ({"scheduler": ""}, "scheduler: expected a Dask scheduler address"),
@@ -208,6 +209,13 @@ def test_a_sweep_on_a_local_dask_cluster_of_two_workers(tmp_path):
     assert {record["threads"] for record in records} == {max(1, joblib.cpu_count() // 2)}
     check_tables(out, SYMBOLS, ["length", "hidden_size", "n_sequences"], n_seeds=2)
     assert {row["length"] for row in load_table(out)} == {50, 60}
+
+
+def test_a_thread_count_given_is_the_one_each_run_uses(tmp_path):
+    threads = joblib.cpu_count() + 1  # never the default, cores // runs at once
+    run_sweep(SINE, "reduced", tmp_path, models=["lstm"], seeds=[0, 1], grid=TINY, epochs=2, jobs=2, threads=threads)
+    records = [json.loads(path.read_text()) for path in tmp_path.rglob("sweep.json")]
+    assert len(records) == 2 and {record["threads"] for record in records} == {threads}
 
 
 def test_a_sweep_killed_half_way_and_restarted_keeps_and_skips_its_finished_runs(tmp_path, capsys):

@@ -346,8 +346,28 @@ def success_summary(runs: Mapping[tuple[str, str, int, int], Mapping]) -> dict[t
             "accuracy": [metadata["final_metrics"]["val_accuracy"] for _, metadata in members],
             "lambda_max": [metadata["final_metrics"]["lambda_max"] for _, metadata in members],
             "wall_time_s": [metadata.get("wall_time_s", math.nan) for _, metadata in members],
+            "devices": sorted({metadata["device"] for _, metadata in members}),
         }
     return summary
+
+
+def success_table(summary: Mapping[tuple[str, str, int], Mapping]) -> str:
+    """The markdown table of ``summary`` (from :func:`success_summary`): one row per task, delay
+    and condition, in that order, with the seeds solved, the updates to success (median [range]
+    over the solved seeds), the final accuracy (median [min, max]) and the machine and mean wall
+    time per run."""
+    lines = ["| task, delay d | condition | solved (seeds) | updates to success: median [range] | "
+             "final accuracy: median [min, max] | machine, wall time per run |",
+             "|---|---|---|---|---|---|"]
+    for (task, condition, delay), row in sorted(summary.items(),
+                                                key=lambda item: (item[0][0], item[0][2], CONDITIONS.index(item[0][1]))):
+        updates, accuracy = row["updates_to_solve"], row["accuracy"]
+        lines.append(f"| {task}, {delay} | {condition} | {row['n_solved']}/{len(row['seeds'])} "
+                     f"({', '.join(map(str, row['seeds']))}) | "
+                     + (f"{np.median(updates):.0f} [{min(updates)}, {max(updates)}]" if updates else "—")
+                     + f" | {np.median(accuracy):.3f} [{min(accuracy):.3f}, {max(accuracy):.3f}] | "
+                     f"{', '.join(row['devices'])}, {np.mean(row['wall_time_s']) / 60:.1f} min |")
+    return "\n".join(lines)
 
 
 def plot_success(axes, summary: Mapping[tuple[str, str, int], Mapping], task: str, label: str = "",

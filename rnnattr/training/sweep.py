@@ -143,7 +143,8 @@ def sweep_runs(experiment: Experiment, size: str, *, models, seeds, grid: Mappin
 
 def run_sweep(experiment: Experiment, size: str, out: str | os.PathLike, *, models, seeds, grid: Mapping | None = None,
               epochs: int | None = None, scheduler: str | None = None, jobs: int | None = None,
-              device: str = "auto", checkpoint_every: int | None = 50, log=print) -> list[dict]:
+              threads: int | None = None, device: str = "auto", checkpoint_every: int | None = 50,
+              log=print) -> list[dict]:
     """Train every configuration of a grid as an independent, resumable run under ``out``; returns its rows.
 
     Runs already finished in ``out`` with the same config are skipped (not submitted); the
@@ -159,6 +160,9 @@ def run_sweep(experiment: Experiment, size: str, out: str | os.PathLike, *, mode
             None runs on local processes. Needs ``pip install "dask[distributed]"``.
         jobs: runs at once (at most the number of runs to do); default every CPU here, or
             every thread of the Dask cluster.
+        threads: torch threads per run; default the machine's cores // runs at once (a Dask
+            worker's own thread count on a cluster). Set it to 1 when other work shares the
+            cores: torch's idle threads spin and slow every run.
         device: ``"auto"`` (cuda where the task runs, if available), ``"cpu"``, ``"cuda"``, ``"cuda:N"``.
         checkpoint_every: epochs between checkpoints of each run (None: only at its end).
         log: where one-line progress messages go (the count of skipped runs, each run's end).
@@ -182,6 +186,7 @@ def run_sweep(experiment: Experiment, size: str, out: str | os.PathLike, *, mode
     """
     runs = sweep_runs(experiment, size, models=models, seeds=seeds, grid=grid, epochs=epochs)
     check_positive_int("jobs", jobs, allow_none=True)
+    check_positive_int("threads", threads, allow_none=True)
     check_positive_int("checkpoint_every", checkpoint_every, allow_none=True)
     if scheduler is not None and (not isinstance(scheduler, str) or not scheduler):
         raise ValueError(f"scheduler: expected a Dask scheduler address such as 'tcp://HOST:8786', got {scheduler!r}")
@@ -215,17 +220,19 @@ def run_sweep(experiment: Experiment, size: str, out: str | os.PathLike, *, mode
         log(f"{len(runs)} runs in {out}: {len(finished)} already finished (skipped), {len(todo)} to run"
             + (f" on {where}" if todo else ""))
         if todo:
-            _execute(experiment, size, out, todo, backend, n_jobs, tasks_per_host, device, checkpoint_every, log)
+            _execute(experiment, size, out, todo, backend, n_jobs, tasks_per_host, threads, device, checkpoint_every,
+                     log)
     aggregate(experiment, out)
     log(f"tables: {out / TABLE_MD}, {out / TABLE_CSV}; every run: {out / RUNS_CSV}")
     rows = {row["directory"]: row for row in _read_runs(experiment, out)[1]}
     return [rows[run.name] for run in runs]
 
 
-def _execute(experiment, size, out, todo, backend, n_jobs, tasks_per_host, device, checkpoint_every, log) -> None:
+def _execute(experiment, size, out, todo, backend, n_jobs, tasks_per_host, threads, device, checkpoint_every,
+             log) -> None:
     """Run ``todo`` through joblib; log each end; stop at the first interrupted run or on Ctrl-C."""
     tasks = (joblib.delayed(_train_run)(experiment, run.model, size, out / run.name, run.config, device,
-                                        checkpoint_every, tasks_per_host) for run in todo)
+                                        checkpoint_every, tasks_per_host, threads) for run in todo)
     try:
         with joblib.parallel_config(backend=backend), warnings.catch_warnings():
             # on a stop, joblib warns that it cancelled the queued runs: the log below says what to do
@@ -242,14 +249,15 @@ def _execute(experiment, size, out, todo, backend, n_jobs, tasks_per_host, devic
         log("sweep interrupted (runs in progress keep their last checkpoint); run the same command again to resume")
 
 
-def _train_run(experiment, model, size, directory, config, device, checkpoint_every, tasks_per_host) -> dict:
+def _train_run(experiment, model, size, directory, config, device, checkpoint_every, tasks_per_host,
+               threads=None) -> dict:
     """The task of one run, on a local process or a Dask worker: train it and write ``sweep.json``.
 
-    torch uses ``cores // tasks`` threads, ``tasks`` being the runs at once on this machine
-    (``tasks_per_host`` by worker address, "" locally; else the Dask worker's thread count).
+    torch uses ``threads`` threads, by default ``cores // tasks``, ``tasks`` being the runs at once on
+    this machine (``tasks_per_host`` by worker address, "" locally; else the Dask worker's thread count).
     Returns ``{directory, status, host, worker, threads, messages}`` (+ ``error`` when diverged)."""
     worker, worker_threads = _dask_worker()
-    threads = max(1, joblib.cpu_count() // (tasks_per_host.get(worker) or worker_threads or 1))
+    threads = threads or max(1, joblib.cpu_count() // (tasks_per_host.get(worker) or worker_threads or 1))
     (Path(directory) / SWEEP_FILE).unlink(missing_ok=True)  # a stale record would outlive this attempt
     messages = []
     record = {"directory": str(directory), "host": socket.gethostname(), "worker": worker, "threads": threads,
