@@ -134,4 +134,5 @@ def test_stored_seeds_are_loaded_per_model_and_summarised_by_median_and_range(tm
 
 def test_the_reading_against_the_papers_number_names_the_factor():
     assert reading_against_paper(1.9) == reading_against_paper(0.5) == "within a factor of 2"
-    assert reading_against_paper(0.21) == "4.8× below" and reading_against_paper(3.0) == "3.0× above"
+    assert reading_against_paper(0.21) == "4.76× below" and reading_against_paper(3.0) == "3× above"
+    assert reading_against_paper(2.02) == "2.02× above"  # not rounded back to "2.0×"

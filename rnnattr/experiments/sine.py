@@ -415,7 +415,7 @@ def reading_against_paper(ratio: float) -> str:
     whose number is one run): "within a factor of 2", else how many times below or above it."""
     if 0.5 <= ratio <= 2:
         return "within a factor of 2"
-    return f"{1 / ratio:.1f}× below" if ratio < 1 else f"{ratio:.1f}× above"
+    return f"{1 / ratio:.3g}× below" if ratio < 1 else f"{ratio:.3g}× above"  # 3 digits: 2.02× reads as above 2
 
 
 def plot_mse_over_seeds(axis, stored: dict[str, dict[int, tuple[dict, dict]]], paper_mse: dict[str, float],
