@@ -26,7 +26,7 @@ import torch
 from rnnattr import papers
 from rnnattr.experiments import delayed_tasks
 from rnnattr.experiments.chaotic_lstm import chaotic_band
-from rnnattr.experiments.sine import load_stored_runs, reading_against_paper, seed_summary
+from rnnattr.experiments.sine import crossings_text, load_stored_runs, reading_against_paper, seed_summary
 from rnnattr.experiments.symbols import SymbolsConfig
 from rnnattr.models.factory import MODEL_LABELS
 from rnnattr.results import load_result
@@ -48,7 +48,7 @@ def _sine_rows(results: Path) -> list[str]:
                         f"seeds 0–2: `python -m rnnattr sweep sine --size full --models {model} --seeds 0 1 2 "
                         f"--out runs/sine-full`, then copy to `results/sine/` |")
             continue
-        crossings = ", ".join(f"{seed}: {epoch}" for seed, epoch in row["crossing_by_seed"].items())
+        crossings = crossings_text(row["crossing_by_seed"])
         ratio = row["ratio_to_paper"]
         verdict = reading_against_paper(ratio)
         rows.append(

@@ -11,6 +11,7 @@ from rnnattr.experiments.sine import (
     crossing_epoch,
     live_result,
     load_stored_runs,
+    crossings_text,
     reading_against_paper,
     make_trainer,
     orbit_spread,
@@ -136,3 +137,4 @@ def test_the_reading_against_the_papers_number_names_the_factor():
     assert reading_against_paper(1.9) == reading_against_paper(0.5) == "within a factor of 2"
     assert reading_against_paper(0.21) == "4.76× below" and reading_against_paper(3.0) == "3× above"
     assert reading_against_paper(2.02) == "2.02× above"  # not rounded back to "2.0×"
+    assert crossings_text({0: 300, 2: None}) == "0: 300, 2: never"

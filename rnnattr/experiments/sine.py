@@ -418,6 +418,11 @@ def reading_against_paper(ratio: float) -> str:
     return f"{1 / ratio:.3g}× below" if ratio < 1 else f"{ratio:.3g}× above"  # 3 digits: 2.02× reads as above 2
 
 
+def crossings_text(crossing_by_seed: dict[int, int | None]) -> str:
+    """``{seed: epoch the leading pair left the unit disc, or None}`` as "0: 300, 1: never"."""
+    return ", ".join(f"{seed}: {'never' if epoch is None else epoch}" for seed, epoch in crossing_by_seed.items())
+
+
 def plot_mse_over_seeds(axis, stored: dict[str, dict[int, tuple[dict, dict]]], paper_mse: dict[str, float],
                         title: str = "") -> None:
     """The paper's Figure 5 for stored runs: training MSE per epoch of every seed (one colour per
