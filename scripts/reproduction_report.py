@@ -94,11 +94,12 @@ def _table_1_rows(results: Path) -> list[str]:
             # smaller cap of ours without reaching accuracy one is capped
             capped = [metadata for metadata in stored if metadata["final_metrics"]["val_accuracy"] < 1
                       and metadata["epochs_completed"] >= metadata["config"]["n_epochs"] < full["n_epochs"]]
+            caps = "/".join(str(cap) for cap in sorted({metadata["config"]["n_epochs"] for metadata in capped}))
             protocol = ("full protocol (accuracy one before any cap)" if not capped else
-                        f"{len(capped)} capped at {sorted({m['config']['n_epochs'] for m in capped})} epochs "
-                        f"(the paper's {full['n_epochs']})")
+                        f"{len(capped)} capped at {caps} epochs (the paper's {full['n_epochs']})")
+            span = f"{min(epochs)}" + (f"–{max(epochs)}" if max(epochs) > min(epochs) else "")
             cells.append(f"{MODEL_LABELS[model]} {np.median(accuracy):.3f} [{min(accuracy):.3f}, {max(accuracy):.3f}] "
-                         f"({len(stored)} seeds, {min(epochs)}–{max(epochs)} epochs, {protocol}"
+                         f"({len(stored)} seeds, {span} epochs, {protocol}"
                          + (f"; an earlier preset: differs in {', '.join(differences)}" if differences else "") + ")")
         rows.append(f"| Table 1, l = {length}: LSTM / sLSTM / oRNN | "
                     + " / ".join(papers.PUBLISHED[f"table_1_l{length}_{model}"].quote for model in papers.MODELS)
