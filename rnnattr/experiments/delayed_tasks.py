@@ -360,7 +360,8 @@ def success_table(summary: Mapping[tuple[str, str, int], Mapping]) -> str:
              "final accuracy: median [min, max] | machine, wall time per run |",
              "|---|---|---|---|---|---|"]
     for (task, condition, delay), row in sorted(summary.items(),
-                                                key=lambda item: (item[0][0], item[0][2], CONDITIONS.index(item[0][1]))):
+                                                key=lambda item: (item[0][0], item[0][2],
+                                                                  CONDITIONS.index(item[0][1]))):
         updates, accuracy = row["updates_to_solve"], row["accuracy"]
         lines.append(f"| {task}, {delay} | {condition} | {row['n_solved']}/{len(row['seeds'])} "
                      f"({', '.join(map(str, row['seeds']))}) | "
